@@ -1,0 +1,159 @@
+"""Checking: one case's outcome against its expected value, in the grader's process.
+
+Order of checks: a verdict from the run (error, time limit, ...) stands; then the shape must match
+exactly (``np.allclose`` would broadcast a 1-vector against any matrix); then NaN or inf where a
+finite value is expected fails; then every entry must satisfy
+``|got - expected| <= atol + rtol * |expected|`` (numpy's rule).
+
+Hidden cases come out of here holding no data: their message and hint never quote inputs,
+outputs or expected values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grader.cases import Case
+from grader.model import Verdict, Visibility
+from grader.sandbox import Outcome
+
+OVERFLOW_HINT = ("exp() of large logits overflows to inf and inf/inf is NaN: subtract max(x) "
+                 "from every logit before exp; softmax does not change")
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """Where and how far a value of the right shape is off."""
+
+    count: int  # entries outside the tolerance
+    total: int
+    max_abs: float
+    max_abs_at: tuple[int, ...]
+    max_rel: float
+    nonfinite: int  # NaN or inf entries where a finite value is expected
+    mask: np.ndarray  # True where the entry fails
+
+
+@dataclass(frozen=True)
+class Detail:
+    """What an example case shows the learner: inputs, expected and got side by side."""
+
+    args: Mapping[str, Any]
+    expected: np.ndarray
+    got: np.ndarray | None
+    mismatch: Mismatch | None
+    output: str
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    name: str
+    visibility: Visibility
+    verdict: Verdict
+    weight: float
+    time_s: float
+    message: str
+    hint: str | None
+    line: int | None = None
+    detail: Detail | None = None  # examples only; hidden cases carry no data
+
+
+def check_case(case: Case, outcome: Outcome) -> CaseResult:
+    verdict, message, hint, got, mismatch = _judge(case, outcome)
+    hidden = case.visibility is Visibility.HIDDEN
+    if hidden:
+        message = _hidden_message(verdict, outcome, got, case.expected)
+    detail = None if hidden else Detail(case.args, case.expected, got, mismatch, outcome.output)
+    return CaseResult(case.name, case.visibility, verdict, case.weight, outcome.time_s, message,
+                      hint, outcome.line, detail)
+
+
+def _judge(case: Case, outcome: Outcome
+           ) -> tuple[Verdict, str, str | None, np.ndarray | None, Mismatch | None]:
+    if outcome.verdict is not None or outcome.value is None:
+        verdict = outcome.verdict or Verdict.CRASHED
+        message = outcome.message
+        if outcome.line is not None and verdict is Verdict.RUNTIME_ERROR:
+            message = f"{message} (line {outcome.line})"
+        return verdict, message, None, None, None
+    got, expected = outcome.value, case.expected
+    if got.shape != expected.shape:
+        if case.tolerance.squeeze and np.squeeze(got).shape == np.squeeze(expected).shape:
+            got = got.reshape(expected.shape)
+        else:
+            return (Verdict.WRONG_SHAPE,
+                    f"expected shape {_shape(expected)}, got {_shape(got)}", None, got, None)
+    mismatch = compare(got, expected, case.tolerance.atol, case.tolerance.rtol)
+    if mismatch is None:
+        return Verdict.PASSED, "", None, got, None
+    if mismatch.nonfinite:
+        return (Verdict.WRONG_ANSWER,
+                f"{mismatch.nonfinite} of {mismatch.total} entries are NaN or inf where finite "
+                "values are expected", OVERFLOW_HINT, got, mismatch)
+    return Verdict.WRONG_ANSWER, summary(mismatch, case.tolerance.atol, case.tolerance.rtol), \
+        None, got, mismatch
+
+
+def compare(got: np.ndarray, expected: np.ndarray, atol: float, rtol: float) -> Mismatch | None:
+    """None when every entry is within tolerance; else where and how far it is off.
+
+    NaN matches NaN and an infinity matches the same infinity only where the expected value
+    itself is not finite.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(got - expected)
+        bound = atol + rtol * np.abs(expected)
+        finite_expected = np.isfinite(expected)
+        ok = diff <= bound
+        special = ~finite_expected & ((got == expected) | (np.isnan(got) & np.isnan(expected)))
+        ok = np.where(finite_expected, ok, special)
+    bad = ~ok
+    count = int(bad.sum())
+    if count == 0:
+        return None
+    nonfinite = int((finite_expected & ~np.isfinite(got)).sum())
+    scored = np.where(bad & np.isfinite(diff), diff, -1.0)
+    flat = int(np.argmax(scored)) if np.isfinite(diff[bad]).any() else int(np.argmax(bad))
+    at = tuple(int(i) for i in np.unravel_index(flat, expected.shape)) if expected.ndim else ()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(bad & np.isfinite(diff), diff / np.abs(expected), 0.0)
+    max_rel = float(np.nanmax(rel)) if rel.size else 0.0
+    max_abs = float(diff.flat[flat]) if diff.size else float(diff)
+    mask = bad if bad.ndim else np.asarray(bad)
+    return Mismatch(count, int(expected.size) or 1, max_abs, at, max_rel, nonfinite, mask)
+
+
+def summary(m: Mismatch, atol: float, rtol: float) -> str:
+    """``3 of 9 entries differ; max abs diff 0.0124 at [0, 2] (rel 15%); tolerance 1e-4``."""
+    where = f" at [{', '.join(map(str, m.max_abs_at))}]" if m.max_abs_at else ""
+    rel = f", rel {_pct(m.max_rel)}" if np.isfinite(m.max_rel) else ", rel inf"
+    tol = f"{atol:g}" + (f" + {rtol:g}*|expected|" if rtol else "")
+    return (f"{m.count} of {m.total} entries differ; max abs diff {m.max_abs:.4g}{where}{rel}; "
+            f"tolerance {tol}")
+
+
+def _hidden_message(verdict: Verdict, outcome: Outcome, got: np.ndarray | None,
+                    expected: np.ndarray) -> str:
+    """A message for a hidden case that reveals no input, output or expected value."""
+    if verdict is Verdict.WRONG_SHAPE and got is not None:
+        return f"wrong shape: expected a {expected.ndim}-D result, got {got.ndim}-D"
+    if verdict is Verdict.WRONG_ANSWER:
+        return "values outside the tolerance"
+    if verdict is Verdict.RUNTIME_ERROR:
+        kind = outcome.message.split(":", 1)[0] if outcome.message else "an error"
+        return f"{kind} raised" + (f" at line {outcome.line}" if outcome.line else "")
+    if verdict is Verdict.INVALID_OUTPUT:
+        return "the result could not be read as numbers"
+    return outcome.message if verdict is not Verdict.PASSED else ""
+
+
+def _shape(a: np.ndarray) -> str:
+    return "()" if a.ndim == 0 else "(" + ", ".join(map(str, a.shape)) + ("," if a.ndim == 1 else "") + ")"
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1%}" if x < 10 else f"{x:.3g}x"

@@ -1,0 +1,57 @@
+"""Grading one submission end to end: spec -> cases -> sandbox -> check -> score.
+
+``grade`` raises UsageError/SpecError for what the person running the grader must fix (exit 2);
+everything the submission does becomes part of the returned ``Result``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from grader.cases import materialise
+from grader.check import check_case
+from grader.model import ErrorKind, SubmissionError
+from grader.sandbox import CaseInput, Run, Sandbox
+from grader.score import Result, score
+from grader.spec import entry_points, load_problem, problem_path, problems_dir
+from grader.submission import detect_problem, read_submission
+
+
+def grade(path: Path, problem_id: str | None = None, problems: Path | None = None) -> Result:
+    """Grade the file at ``path`` against ``problem_id`` (detected from the file when None)."""
+    submission = read_submission(path)
+    directory = problems_dir(problems)
+    if problem_id is None:
+        problem_id = detect_problem(submission, entry_points(directory))
+    spec_path = problem_path(directory, problem_id)
+    # The worker boots (interpreter + numpy) while this process reads the spec and computes the
+    # expected values; it receives nothing until the run starts.
+    with Sandbox() if submission.syntax_error is None else _NoSandbox() as sandbox:
+        problem = load_problem(spec_path)
+        cases = materialise(problem)
+        inputs = [CaseInput(c.index, c.args, c.time_limit) for c in cases]
+        if submission.syntax_error is not None:
+            message, line = submission.syntax_error
+            run = Run.not_started(SubmissionError(ErrorKind.COMPILE_ERROR, message, line), inputs)
+        else:
+            assert isinstance(sandbox, Sandbox)  # noqa: S101
+            run = sandbox.run(submission.source, path.name, problem.entry_point,
+                              problem.arguments, inputs, problem.limits)
+    results = tuple(check_case(c, o) for c, o in zip(cases, run.outcomes, strict=True))
+    return score(
+        results, run.failure,
+        problem=problem.id, title=problem.title, path=submission.display,
+        sha256=submission.sha256, output=run.output, output_dropped=run.output_dropped,
+        sandbox=run.mode, graded_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+
+
+class _NoSandbox:
+    """Stands in for a Sandbox when the file does not even compile: nothing is started."""
+
+    def __enter__(self) -> _NoSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None

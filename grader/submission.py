@@ -1,0 +1,80 @@
+"""Submissions: the learner's file read once, hashed, parsed (never executed) in the grader.
+
+Parsing finds a syntax error without starting a process and tells which known entry points the
+file defines, so ``--problem`` can be omitted. The bytes hashed are the bytes that run.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Submission:
+    path: Path
+    display: str  # the path as the learner gave it
+    source: str
+    sha256: str
+    names: frozenset[str]  # top-level names the file defines (best effort on a syntax error)
+    syntax_error: tuple[str, int | None] | None  # (message, line)
+
+
+def read_submission(path: Path) -> Submission:
+    """Read and parse ``path``; an unreadable file is a UsageError, bad code is not."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory; pass the solution file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        source = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return Submission(path, str(path), "", sha256, frozenset(),
+                          ("the file is not UTF-8 text", line))
+    names, error = _parse(source)
+    return Submission(path, str(path), source, sha256, names, error)
+
+
+def _parse(source: str) -> tuple[frozenset[str], tuple[str, int | None] | None]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        found = frozenset(re.findall(r"^def\s+([A-Za-z_]\w*)", source, flags=re.M))
+        return found, (f"SyntaxError: {exc.msg}", exc.lineno)
+    except (RecursionError, MemoryError, ValueError) as exc:
+        return frozenset(), (f"the file cannot be compiled: {type(exc).__name__}", None)
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return frozenset(names), None
+
+
+def detect_problem(submission: Submission, entry_points: dict[str, str]) -> str:
+    """The one problem whose entry point the file defines; a UsageError if none or several."""
+    matches = sorted(pid for pid, entry in entry_points.items() if entry in submission.names)
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        known = ", ".join(f"{e} ({p})" for p, e in sorted(entry_points.items())) or "none"
+        raise UsageError(f"{submission.display} defines no known entry point (known: {known}); "
+                         "pass --problem ID")
+    raise UsageError(f"{submission.display} defines entry points of several problems "
+                     f"({', '.join(matches)}); pass --problem ID")

@@ -1,0 +1,252 @@
+"""The child side of a run: import the submission, call it on each case's inputs, send back floats.
+
+Run as a script (``python -I worker.py --cmd-fd N --rec-fd M``) in a fresh process: it imports only
+the standard library and numpy, so it needs nothing from the grader's package at run time. It
+never sees an expected value; it receives the arguments of one case at a time and answers with
+what the submission returned, converted here to float64.
+
+Protocol (both directions are byte streams on their own file descriptors):
+
+* parent -> child, one JSON object per line: ``setup`` (source, entry point, argument types,
+  limits), then ``case`` (index, args) any number of times, then ``finish``.
+* child -> parent, records: a JSON header line, then for ``value`` records exactly ``nbytes``
+  of little-endian float64 data of the given ``shape``. Kinds: ``ready``, ``failed`` (the
+  submission cannot be imported), ``value``, ``error`` (the call failed), ``done``.
+
+The parent trusts none of it: it validates every record and never unpickles or evaluates data.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import os
+import resource
+import sys
+import traceback
+import types
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+MAX_HEADER = 64 * 1024  # bytes of one JSON header line, newline included
+MAX_MESSAGE = 2000  # characters of one message
+MAX_DIMS = 8
+
+
+def build_args(args: Mapping[str, Any], types_: Mapping[str, str]) -> list[Any]:
+    """Positional arguments in declared order, each a fresh copy of the declared type."""
+    out: list[Any] = []
+    for name, kind in types_.items():
+        value = copy.deepcopy(args[name])
+        if kind == "ndarray":
+            value = np.array(value)
+        elif kind == "int":
+            value = int(value)
+        elif kind == "float":
+            value = float(value)
+        out.append(value)
+    return out
+
+
+class InvalidOutput(Exception):
+    """The returned value cannot be read as an array of real numbers."""
+
+
+def to_float64(value: Any) -> np.ndarray:
+    """Whatever the function returned -> a C-contiguous float64 ndarray, or InvalidOutput."""
+    if value is None:
+        raise InvalidOutput("the function returned None (is a `return` statement missing?)")
+    if isinstance(value, (str, bytes)):
+        raise InvalidOutput(f"the function returned a string ({_short(value)}), not numbers")
+    if isinstance(value, (dict, set)) or callable(value):
+        raise InvalidOutput(f"the function returned a {type(value).__name__}, not numbers")
+    for method in ("detach", "cpu"):  # torch tensors that need grad, or live on a device
+        if not isinstance(value, np.ndarray) and callable(getattr(value, method, None)):
+            value = getattr(value, method)()
+    if not isinstance(value, np.ndarray) and not hasattr(value, "__array__"):
+        if callable(getattr(value, "numpy", None)):  # tensorflow eager tensors and the like
+            value = value.numpy()
+    try:
+        arr = np.array(value, subok=False)
+    except ValueError as exc:
+        if "inhomogeneous" in str(exc) or "sequence" in str(exc):
+            raise InvalidOutput("the result is ragged: its rows have different lengths") from None
+        raise InvalidOutput(f"the result cannot be read as numbers: {_short(exc)}") from None
+    except Exception as exc:
+        raise InvalidOutput(f"the result cannot be read as numbers: {_short(exc)}") from None
+    if arr.dtype.kind == "c":
+        raise InvalidOutput("the result holds complex numbers; real numbers are expected")
+    if arr.dtype.kind not in "biuf":
+        raise InvalidOutput(f"the result holds {_describe_dtype(arr)}, not only numbers")
+    if arr.ndim > MAX_DIMS:
+        raise InvalidOutput(f"the result has {arr.ndim} dimensions")
+    return np.ascontiguousarray(arr, dtype="<f8")
+
+
+def _describe_dtype(arr: np.ndarray) -> str:
+    if arr.dtype.kind in "US":
+        return "strings"
+    if arr.dtype.kind == "O":
+        kinds = sorted({type(v).__name__ for v in arr.flat if not isinstance(v, (int, float))})
+        return "values of type " + ", ".join(kinds[:3]) if kinds else "Python objects"
+    return f"values of dtype {arr.dtype}"
+
+
+def _short(value: object, limit: int = 200) -> str:
+    try:
+        text = str(value)
+    except Exception:
+        text = f"<unprintable {type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --------------------------------------------------------------------------------------------
+# The run itself.
+
+
+class Channel:
+    def __init__(self, cmd_fd: int, rec_fd: int) -> None:
+        self._cmd = os.fdopen(cmd_fd, "rb")
+        self._rec = rec_fd
+
+    def receive(self) -> dict[str, Any]:
+        line = self._cmd.readline()
+        if not line:
+            os._exit(0)  # the parent went away: nothing left to do
+        message: dict[str, Any] = json.loads(line)
+        return message
+
+    def send(self, header: dict[str, Any], payload: memoryview | None = None) -> None:
+        _flush_output()
+        data = json.dumps(header, separators=(",", ":")).encode() + b"\n"
+        self._write(memoryview(data))
+        if payload is not None:
+            self._write(payload)
+
+    def _write(self, data: memoryview) -> None:
+        while data:
+            written = os.write(self._rec, data)
+            data = data[written:]
+
+
+def _flush_output() -> None:
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            if stream is not None:
+                stream.flush()
+        except Exception:
+            pass
+
+
+def _apply_limits(limits: Mapping[str, int]) -> None:
+    for name, value in limits.items():
+        which = getattr(resource, f"RLIMIT_{name.upper()}")
+        soft, hard = (value, value + 1) if name == "cpu" else (value, value)
+        _, current_hard = resource.getrlimit(which)
+        if current_hard != resource.RLIM_INFINITY:
+            soft, hard = min(soft, current_hard), min(hard, current_hard)
+        resource.setrlimit(which, (soft, hard))
+
+
+def _where(exc: BaseException, filename: str) -> int | None:
+    """The line of the submission where ``exc`` happened (its innermost frame in that file)."""
+    if isinstance(exc, SyntaxError) and exc.filename == filename:
+        return exc.lineno
+    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    return lines[-1] if lines else None
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"called sys.exit({_short(exc.code, 60) if exc.code is not None else ''})"
+    if isinstance(exc, KeyboardInterrupt):
+        return "raised KeyboardInterrupt"
+    message = _short(exc, MAX_MESSAGE)
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _import(channel: Channel, setup: Mapping[str, Any]) -> Any:
+    """Execute the submission as module ``solution``; returns its entry point or reports why not."""
+    filename, entry = setup["filename"], setup["entry_point"]
+    module = types.ModuleType("solution")
+    module.__file__ = filename
+    sys.modules["solution"] = module
+    sys.argv = [filename]
+    try:
+        code = compile(setup["source"], filename, "exec")
+    except (SyntaxError, ValueError) as exc:
+        line = exc.lineno if isinstance(exc, SyntaxError) else None
+        channel.send({"kind": "failed", "error": "compile_error", "message": _describe(exc),
+                      "line": line})
+        return None
+    try:
+        exec(code, module.__dict__)
+    except MemoryError as exc:
+        channel.send({"kind": "failed", "error": "memory_limit", "line": _where(exc, filename),
+                      "message": "ran out of memory while the file was being imported"})
+        return None
+    except BaseException as exc:  # noqa: BLE001 - anything the submission raises is its verdict
+        channel.send({"kind": "failed", "error": "import_error", "line": _where(exc, filename),
+                      "message": _describe(exc) + " while the file was being imported"})
+        return None
+    if entry not in module.__dict__:
+        names = [n for n, v in module.__dict__.items() if callable(v) and not n.startswith("__")]
+        close = difflib.get_close_matches(entry, names, n=1, cutoff=0.5)
+        hint = f"; did you mean to name '{close[0]}' '{entry}'?" if close else ""
+        channel.send({"kind": "failed", "error": "missing_entry_point", "line": None,
+                      "message": f"no function named '{entry}' is defined{hint}"})
+        return None
+    func = module.__dict__[entry]
+    if not callable(func):
+        channel.send({"kind": "failed", "error": "not_callable", "line": None,
+                      "message": f"'{entry}' is a {type(func).__name__}, not a function"})
+        return None
+    return func
+
+
+def _run_case(channel: Channel, func: Any, message: Mapping[str, Any],
+              arguments: Mapping[str, str], filename: str) -> None:
+    index = message["index"]
+    try:
+        args = build_args(message["args"], arguments)
+        result = func(*args)
+        array = to_float64(result)
+    except InvalidOutput as exc:
+        channel.send({"kind": "error", "index": index, "verdict": "invalid_output",
+                      "message": str(exc), "line": None})
+        return
+    except MemoryError as exc:
+        channel.send({"kind": "error", "index": index, "verdict": "memory_limit",
+                      "message": "ran out of memory", "line": _where(exc, filename)})
+        return
+    except BaseException as exc:  # noqa: BLE001
+        channel.send({"kind": "error", "index": index, "verdict": "runtime_error",
+                      "message": _describe(exc), "line": _where(exc, filename),
+                      "type": type(exc).__name__})
+        return
+    channel.send({"kind": "value", "index": index, "shape": list(array.shape),
+                  "nbytes": array.nbytes}, memoryview(array).cast("B"))
+
+
+def main(argv: list[str]) -> None:
+    cmd_fd, rec_fd = int(argv[argv.index("--cmd-fd") + 1]), int(argv[argv.index("--rec-fd") + 1])
+    channel = Channel(cmd_fd, rec_fd)
+    setup = channel.receive()
+    _apply_limits(setup["limits"])
+    func = _import(channel, setup)
+    if func is None:
+        os._exit(0)
+    channel.send({"kind": "ready"})
+    while True:
+        message = channel.receive()
+        if message["op"] == "finish":
+            channel.send({"kind": "done"})
+            os._exit(0)
+        _run_case(channel, func, message, setup["arguments"], setup["filename"])
+
+
+if __name__ == "__main__":
+    main(sys.argv)

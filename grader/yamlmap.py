@@ -1,0 +1,95 @@
+"""YAML to plain Python data, remembering the line of every value.
+
+PyYAML forgets where values came from and silently keeps the last of two duplicate keys; a spec
+loader needs both, so this walks the composed node tree itself. Scalars are resolved with YAML
+1.1 safe rules (``1e-4`` without a dot is a string there, so we also accept it as a float).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from grader.errors import SpecError
+
+Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+_FLOATISH = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+FieldPath = tuple[str | int, ...]
+
+
+def dotted(path: FieldPath) -> str:
+    """``("examples", 2, "expected")`` -> ``examples[2].expected``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+@dataclass
+class Located:
+    """The data of one YAML file plus the line (1-based) of each field path."""
+
+    path: Path
+    data: Any
+    lines: dict[FieldPath, int] = field(default_factory=dict)
+
+    def line(self, at: FieldPath) -> int | None:
+        """Line of ``at`` or of its nearest ancestor that has one."""
+        for cut in range(len(at), -1, -1):
+            if at[:cut] in self.lines:
+                return self.lines[at[:cut]]
+        return None
+
+    def error(self, at: FieldPath, message: str) -> SpecError:
+        return SpecError(self.path, self.line(at), dotted(at), message)
+
+
+def load(path: Path) -> Located:
+    """Parse ``path``; a YAML syntax error becomes a SpecError with its line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(path, None, "", f"cannot read the file: {exc}") from None
+    try:
+        root = yaml.compose(text, Loader=Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark else None
+        raise SpecError(path, line, "", f"not valid YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise SpecError(path, None, "", f"not valid YAML: {exc}") from None
+    located = Located(path, None)
+    located.data = _convert(root, (), located) if root is not None else None
+    return located
+
+
+_scalars = yaml.SafeLoader("")
+
+
+def _convert(node: yaml.Node, at: FieldPath, into: Located) -> Any:
+    into.lines[at] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise into.error(at, "YAML merge keys (<<) are not supported")
+            key = _scalars.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else []
+            if not isinstance(key, Hashable) or isinstance(key, list):
+                raise into.error(at, "a mapping key must be a plain value")
+            if key in out:
+                into.lines[(*at, str(key))] = key_node.start_mark.line + 1
+                raise into.error((*at, str(key)), "duplicate key")
+            out[key] = _convert(value_node, (*at, str(key)), into)
+            into.lines[(*at, str(key))] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, (*at, i), into) for i, item in enumerate(node.value)]
+    value = _scalars.construct_object(node, deep=True)
+    if isinstance(value, str) and node.style is None and _FLOATISH.match(value):
+        return float(value)
+    return value
