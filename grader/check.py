@@ -20,6 +20,7 @@ import numpy as np
 from grader.cases import Case
 from grader.model import Verdict, Visibility
 from grader.sandbox import Outcome
+from grader.spec import Tolerance
 
 OVERFLOW_HINT = ("exp() of large logits overflows to inf and inf/inf is NaN: subtract max(x) "
                  "from every logit before exp; softmax does not change")
@@ -47,6 +48,7 @@ class Detail:
     got: np.ndarray | None
     mismatch: Mismatch | None
     output: str
+    tolerance: Tolerance
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,9 @@ def check_case(case: Case, outcome: Outcome) -> CaseResult:
     verdict, message, hint, got, mismatch = _judge(case, outcome)
     hidden = case.visibility is Visibility.HIDDEN
     if hidden:
-        message = _hidden_message(verdict, outcome, got, case.expected)
-    detail = None if hidden else Detail(case.args, case.expected, got, mismatch, outcome.output)
+        message = _hidden_message(verdict, outcome, got, case.expected, mismatch)
+    detail = None if hidden else Detail(case.args, case.expected, got, mismatch, outcome.output,
+                                                  case.tolerance)
     return CaseResult(case.name, case.visibility, verdict, case.weight, outcome.time_s, message,
                       hint, outcome.line, detail)
 
@@ -137,10 +140,12 @@ def summary(m: Mismatch, atol: float, rtol: float) -> str:
 
 
 def _hidden_message(verdict: Verdict, outcome: Outcome, got: np.ndarray | None,
-                    expected: np.ndarray) -> str:
+                    expected: np.ndarray, mismatch: Mismatch | None) -> str:
     """A message for a hidden case that reveals no input, output or expected value."""
     if verdict is Verdict.WRONG_SHAPE and got is not None:
         return f"wrong shape: expected a {expected.ndim}-D result, got {got.ndim}-D"
+    if verdict is Verdict.WRONG_ANSWER and mismatch is not None and mismatch.nonfinite:
+        return "NaN or inf where finite values are expected"
     if verdict is Verdict.WRONG_ANSWER:
         return "values outside the tolerance"
     if verdict is Verdict.RUNTIME_ERROR:

@@ -1,0 +1,102 @@
+"""The ``grader`` command: parse arguments, call the library, map the outcome to an exit status.
+
+Exit statuses (contract): 0 accepted, 1 graded and not accepted, 2 usage error / unknown problem /
+invalid spec / unreadable file, 3 internal error of the grader. No traceback is ever shown unless
+``GRADER_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from grader import __version__
+from grader.errors import UsageError
+from grader.model import Exit, Status
+
+FORMATS = ("text", "json")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"grader: error: {message}", file=sys.stderr)
+        raise SystemExit(Exit.USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="grader", description="Grade numeric coding exercises locally.")
+    parser.add_argument("--version", action="version", version=f"grader {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    grade = commands.add_parser("grade", help="grade a solution file and write an HTML report")
+    grade.add_argument("submission", type=Path, metavar="SUBMISSION")
+    grade.add_argument("--problem", metavar="ID",
+                       help="the problem to grade against (default: the one whose entry point "
+                            "the file defines)")
+    grade.add_argument("--problems", type=Path, metavar="DIR",
+                       help="folder of problem specs (default: the nearest problems/ upwards)")
+    grade.add_argument("--format", choices=FORMATS, default="text",
+                       help="what to print on stdout (default: text)")
+    where = grade.add_mutually_exclusive_group()
+    where.add_argument("--report", type=Path, metavar="FILE.html",
+                       help="where to write the HTML report (default: beside the submission)")
+    where.add_argument("--no-report", action="store_true", help="do not write the HTML report")
+    grade.add_argument("--sandbox", choices=("auto", "on", "off"), default="auto",
+                       help="isolation: 'on' requires bubblewrap, 'auto' uses it where available")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        _parser().print_help(sys.stderr)
+        return Exit.USAGE
+    try:
+        return _grade(args)
+    except UsageError as exc:
+        print(f"grader: error: {exc}", file=sys.stderr)
+        return Exit.USAGE
+    except KeyboardInterrupt:
+        print("grader: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug of the grader itself: say so plainly, exit 3
+        if os.environ.get("GRADER_DEBUG") == "1":
+            raise
+        print(f"grader: internal error: {type(exc).__name__}: {exc}\n"
+              "This is a bug in the grader, not in your code; rerun with GRADER_DEBUG=1 "
+              "for details.", file=sys.stderr)
+        return Exit.INTERNAL
+
+
+def _grade(args: argparse.Namespace) -> int:
+    if args.sandbox == "on":
+        raise UsageError("--sandbox on needs bubblewrap isolation, which this grader version "
+                         "cannot provide yet; use --sandbox auto (process isolation)")
+    from grader.grade import grade
+    from grader.report import text, to_json
+
+    result = grade(args.submission, args.problem, args.problems)
+    report_path = None
+    if not args.no_report:
+        report_path = args.report or args.submission.with_name(
+            f"{args.submission.stem}.report.html")
+        try:
+            from grader.report import html
+
+            html.write(result, report_path)
+        except OSError as exc:
+            print(f"grader: warning: could not write the report {report_path}: {exc.strerror}",
+                  file=sys.stderr)
+            report_path = None
+    if args.format == "json":
+        sys.stdout.write(to_json(result))
+        if report_path:
+            print(f"Report: {report_path}", file=sys.stderr)
+    else:
+        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        sys.stdout.write(text.render(result, color=color,
+                                     report_path=str(report_path) if report_path else None))
+    return Exit.ACCEPTED if result.status is Status.ACCEPTED else Exit.REJECTED

@@ -1,0 +1,63 @@
+"""The HTML report: one self-contained file (inline CSS, no scripts, fonts or images).
+
+``context`` turns a Result into display values; the Jinja2 template only places them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from grader.model import Status, Verdict
+from grader.report import view
+from grader.score import Result
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def context(result: Result) -> dict[str, Any]:
+    examples = []
+    for case in result.examples:
+        detail = case.detail
+        entry: dict[str, Any] = {"case": case, "passed": case.verdict is Verdict.PASSED,
+                                 "time": view.duration(case.time_s), "args": [],
+                                 "expected": None, "got": None, "output": ""}
+        if detail is not None and case.verdict is not Verdict.NOT_RUN:
+            decimals = view.decimals_for(detail.tolerance.atol)
+            mask = detail.mismatch.mask if detail.mismatch else None
+            entry.update(
+                args=view.arguments(detail.args),
+                expected=view.grid(detail.expected, decimals, max_rows=40, max_cols=40),
+                got=None if detail.got is None
+                else view.grid(detail.got, decimals, mask, max_rows=40, max_cols=40),
+                output=detail.output,
+            )
+        examples.append(entry)
+    hidden = [{"case": c, "passed": c.verdict is Verdict.PASSED, "time": view.duration(c.time_s)}
+              for c in result.hidden]
+    return {
+        "r": result,
+        "accepted": result.status is Status.ACCEPTED,
+        "error_kind": result.error.kind.value.replace("_", " ") if result.error else "",
+        "examples": examples,
+        "hidden": hidden,
+        "hidden_passed": sum(h["passed"] for h in hidden),
+        "dropped": f"{result.output_dropped:,}" if result.output_dropped else "",
+    }
+
+
+def render(result: Result) -> str:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+    )
+    return str(env.get_template("report.html.j2").render(**context(result)))
+
+
+def write(result: Result, path: Path) -> None:
+    """Write the report atomically (a reader never sees half a file)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(render(result), encoding="utf-8")
+    tmp.replace(path)
