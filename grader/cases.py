@@ -20,7 +20,7 @@ import numpy as np
 
 from grader.errors import SpecError
 from grader.model import Visibility
-from grader.spec import CaseSpec, GeneratedSpec, Problem, Tolerance
+from grader.spec import GeneratedSpec, Problem, Tolerance
 from grader.worker import build_args
 
 
@@ -48,11 +48,16 @@ def load_reference(problem: Problem) -> ModuleType:
     try:
         module_spec.loader.exec_module(module)
     except Exception as exc:  # the reference is instructor code; report it, never crash
-        raise SpecError(path, _line_in(exc, path), "", f"the reference fails to import: "
-                        f"{type(exc).__name__}: {exc}") from None
+        raise SpecError(
+            path,
+            _line_in(exc, path),
+            "",
+            f"the reference fails to import: {type(exc).__name__}: {exc}",
+        ) from None
     if not callable(getattr(module, problem.entry_point, None)):
-        raise SpecError(path, None, problem.entry_point,
-                        "the reference does not define the entry point")
+        raise SpecError(
+            path, None, problem.entry_point, "the reference does not define the entry point"
+        )
     return module
 
 
@@ -62,58 +67,109 @@ def materialise(problem: Problem, reference: ModuleType | None = None) -> tuple[
     solve: Callable[..., Any] = getattr(reference, problem.entry_point)
     cases: list[Case] = []
 
-    def add(name: str, visibility: Visibility, args: Mapping[str, Any], published: Any,
-            weight: float, tolerance: Tolerance, time_limit: float | None,
-            where: tuple[Path, int | None]) -> None:
+    def add(
+        name: str,
+        visibility: Visibility,
+        args: Mapping[str, Any],
+        published: Any,
+        weight: float,
+        tolerance: Tolerance,
+        time_limit: float | None,
+        where: tuple[Path, int | None],
+    ) -> None:
         expected = _solve(solve, problem, args, name, where)
-        cases.append(Case(
-            index=len(cases), name=name, visibility=visibility, args=args, expected=expected,
-            published=None if published is None else np.asarray(published, dtype=np.float64),
-            weight=weight, tolerance=tolerance,
-            time_limit=time_limit or problem.limits.time_per_case,
-        ))
+        cases.append(
+            Case(
+                index=len(cases),
+                name=name,
+                visibility=visibility,
+                args=args,
+                expected=expected,
+                published=None if published is None else np.asarray(published, dtype=np.float64),
+                weight=weight,
+                tolerance=tolerance,
+                time_limit=time_limit or problem.limits.time_per_case,
+            )
+        )
 
     for spec in (*problem.examples, *problem.hidden):
-        add(spec.name, Visibility(spec.visibility), spec.args, spec.expected, spec.weight,
-            spec.tolerance, spec.time_limit, (problem.path, spec.line))
+        add(
+            spec.name,
+            Visibility(spec.visibility),
+            spec.args,
+            spec.expected,
+            spec.weight,
+            spec.tolerance,
+            spec.time_limit,
+            (problem.path, spec.line),
+        )
     for gen in problem.generated:
         for k, args in enumerate(generate(gen, problem, reference)):
             name = gen.name if gen.count == 1 else f"{gen.name} #{k + 1}"
-            add(name, Visibility.HIDDEN, args, None, gen.weight, gen.tolerance, gen.time_limit,
-                (problem.path, gen.line))
+            add(
+                name,
+                Visibility.HIDDEN,
+                args,
+                None,
+                gen.weight,
+                gen.tolerance,
+                gen.time_limit,
+                (problem.path, gen.line),
+            )
     return tuple(cases)
 
 
 def generate(gen: GeneratedSpec, problem: Problem, reference: ModuleType) -> list[dict[str, Any]]:
-    """The args of ``gen.count`` cases; case k draws from ``default_rng([seed, k])`` (reproducible)."""
+    """Args of ``gen.count`` cases; case k draws from ``default_rng([seed, k])`` (reproducible)."""
     func = getattr(reference, gen.generator, None)
     if not callable(func):
-        raise SpecError(problem.path, gen.line, "generator",
-                        f"'{gen.generator}' is not a function in {problem.reference.name}")
+        raise SpecError(
+            problem.path,
+            gen.line,
+            "generator",
+            f"'{gen.generator}' is not a function in {problem.reference.name}",
+        )
     out = []
     for k in range(gen.count):
         rng = np.random.default_rng([gen.seed, k])
         try:
             args = func(rng, **gen.params)
         except Exception as exc:
-            raise SpecError(problem.reference, _line_in(exc, problem.reference), gen.generator,
-                            f"generator failed: {type(exc).__name__}: {exc}") from None
+            raise SpecError(
+                problem.reference,
+                _line_in(exc, problem.reference),
+                gen.generator,
+                f"generator failed: {type(exc).__name__}: {exc}",
+            ) from None
         if not isinstance(args, dict) or set(args) != set(problem.arguments):
-            raise SpecError(problem.reference, None, gen.generator,
-                            f"a generator must return a dict with keys "
-                            f"{sorted(problem.arguments)}, got {args!r:.80}")
+            raise SpecError(
+                problem.reference,
+                None,
+                gen.generator,
+                f"a generator must return a dict with keys "
+                f"{sorted(problem.arguments)}, got {args!r:.80}",
+            )
         out.append({name: _plain(value) for name, value in args.items()})
     return out
 
 
-def _solve(solve: Callable[..., Any], problem: Problem, args: Mapping[str, Any], name: str,
-           where: tuple[Path, int | None]) -> np.ndarray:
+def _solve(
+    solve: Callable[..., Any],
+    problem: Problem,
+    args: Mapping[str, Any],
+    name: str,
+    where: tuple[Path, int | None],
+) -> np.ndarray:
     try:
         value = solve(*build_args(args, problem.arguments))
         expected = np.array(value, dtype=np.float64)
     except Exception as exc:
-        raise SpecError(where[0], where[1], name,
-                        f"the reference fails on this case: {type(exc).__name__}: {exc}") from None
+        raise SpecError(
+            where[0],
+            where[1],
+            name,
+            f"the reference fails on this case: {type(exc).__name__}: {exc}",
+        ) from None
     expected.setflags(write=False)
     return expected
 
@@ -132,4 +188,3 @@ def _line_in(exc: BaseException, path: Path) -> int | None:
     if isinstance(exc, SyntaxError) and exc.lineno:
         return exc.lineno
     return frames[-1].lineno if frames else None
-

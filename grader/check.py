@@ -22,8 +22,10 @@ from grader.model import Verdict, Visibility
 from grader.sandbox import Outcome
 from grader.spec import Tolerance
 
-OVERFLOW_HINT = ("exp() of large logits overflows to inf and inf/inf is NaN: subtract max(x) "
-                 "from every logit before exp; softmax does not change")
+OVERFLOW_HINT = (
+    "exp() of large logits overflows to inf and inf/inf is NaN: subtract max(x) "
+    "from every logit before exp; softmax does not change"
+)
 
 
 @dataclass(frozen=True)
@@ -69,14 +71,27 @@ def check_case(case: Case, outcome: Outcome) -> CaseResult:
     hidden = case.visibility is Visibility.HIDDEN
     if hidden:
         message = _hidden_message(verdict, outcome, got, case.expected, mismatch)
-    detail = None if hidden else Detail(case.args, case.expected, got, mismatch, outcome.output,
-                                                  case.tolerance)
-    return CaseResult(case.name, case.visibility, verdict, case.weight, outcome.time_s, message,
-                      hint, outcome.line, detail)
+    detail = (
+        None
+        if hidden
+        else Detail(case.args, case.expected, got, mismatch, outcome.output, case.tolerance)
+    )
+    return CaseResult(
+        case.name,
+        case.visibility,
+        verdict,
+        case.weight,
+        outcome.time_s,
+        message,
+        hint,
+        outcome.line,
+        detail,
+    )
 
 
-def _judge(case: Case, outcome: Outcome
-           ) -> tuple[Verdict, str, str | None, np.ndarray | None, Mismatch | None]:
+def _judge(
+    case: Case, outcome: Outcome
+) -> tuple[Verdict, str, str | None, np.ndarray | None, Mismatch | None]:
     if outcome.verdict is not None or outcome.value is None:
         verdict = outcome.verdict or Verdict.CRASHED
         message = outcome.message
@@ -88,17 +103,32 @@ def _judge(case: Case, outcome: Outcome
         if case.tolerance.squeeze and np.squeeze(got).shape == np.squeeze(expected).shape:
             got = got.reshape(expected.shape)
         else:
-            return (Verdict.WRONG_SHAPE,
-                    f"expected shape {_shape(expected)}, got {_shape(got)}", None, got, None)
+            return (
+                Verdict.WRONG_SHAPE,
+                f"expected shape {_shape(expected)}, got {_shape(got)}",
+                None,
+                got,
+                None,
+            )
     mismatch = compare(got, expected, case.tolerance.atol, case.tolerance.rtol)
     if mismatch is None:
         return Verdict.PASSED, "", None, got, None
     if mismatch.nonfinite:
-        return (Verdict.WRONG_ANSWER,
-                f"{mismatch.nonfinite} of {mismatch.total} entries are NaN or inf where finite "
-                "values are expected", OVERFLOW_HINT, got, mismatch)
-    return Verdict.WRONG_ANSWER, summary(mismatch, case.tolerance.atol, case.tolerance.rtol), \
-        None, got, mismatch
+        return (
+            Verdict.WRONG_ANSWER,
+            f"{mismatch.nonfinite} of {mismatch.total} entries are NaN or inf where finite "
+            "values are expected",
+            OVERFLOW_HINT,
+            got,
+            mismatch,
+        )
+    return (
+        Verdict.WRONG_ANSWER,
+        summary(mismatch, case.tolerance.atol, case.tolerance.rtol),
+        None,
+        got,
+        mismatch,
+    )
 
 
 def compare(got: np.ndarray, expected: np.ndarray, atol: float, rtol: float) -> Mismatch | None:
@@ -135,12 +165,19 @@ def summary(m: Mismatch, atol: float, rtol: float) -> str:
     where = f" at [{', '.join(map(str, m.max_abs_at))}]" if m.max_abs_at else ""
     rel = f", rel {_pct(m.max_rel)}" if np.isfinite(m.max_rel) else ", rel inf"
     tol = f"{atol:g}" + (f" + {rtol:g}*|expected|" if rtol else "")
-    return (f"{m.count} of {m.total} entries differ; max abs diff {m.max_abs:.4g}{where}{rel}; "
-            f"tolerance {tol}")
+    return (
+        f"{m.count} of {m.total} entries differ; max abs diff {m.max_abs:.4g}{where}{rel}; "
+        f"tolerance {tol}"
+    )
 
 
-def _hidden_message(verdict: Verdict, outcome: Outcome, got: np.ndarray | None,
-                    expected: np.ndarray, mismatch: Mismatch | None) -> str:
+def _hidden_message(
+    verdict: Verdict,
+    outcome: Outcome,
+    got: np.ndarray | None,
+    expected: np.ndarray,
+    mismatch: Mismatch | None,
+) -> str:
     """A message for a hidden case that reveals no input, output or expected value."""
     if verdict is Verdict.WRONG_SHAPE and got is not None:
         return f"wrong shape: expected a {expected.ndim}-D result, got {got.ndim}-D"
@@ -157,7 +194,7 @@ def _hidden_message(verdict: Verdict, outcome: Outcome, got: np.ndarray | None,
 
 
 def _shape(a: np.ndarray) -> str:
-    return "()" if a.ndim == 0 else "(" + ", ".join(map(str, a.shape)) + ("," if a.ndim == 1 else "") + ")"
+    return str(tuple(a.shape))
 
 
 def _pct(x: float) -> str:

@@ -33,19 +33,34 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     grade = commands.add_parser("grade", help="grade a solution file and write an HTML report")
     grade.add_argument("submission", type=Path, metavar="SUBMISSION")
-    grade.add_argument("--problem", metavar="ID",
-                       help="the problem to grade against (default: the one whose entry point "
-                            "the file defines)")
-    grade.add_argument("--problems", type=Path, metavar="DIR",
-                       help="folder of problem specs (default: the nearest problems/ upwards)")
-    grade.add_argument("--format", choices=FORMATS, default="text",
-                       help="what to print on stdout (default: text)")
+    grade.add_argument(
+        "--problem",
+        metavar="ID",
+        help="the problem to grade against (default: the one whose entry point the file defines)",
+    )
+    grade.add_argument(
+        "--problems",
+        type=Path,
+        metavar="DIR",
+        help="folder of problem specs (default: the nearest problems/ upwards)",
+    )
+    grade.add_argument(
+        "--format", choices=FORMATS, default="text", help="what to print on stdout (default: text)"
+    )
     where = grade.add_mutually_exclusive_group()
-    where.add_argument("--report", type=Path, metavar="FILE.html",
-                       help="where to write the HTML report (default: beside the submission)")
+    where.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE.html",
+        help="where to write the HTML report (default: beside the submission)",
+    )
     where.add_argument("--no-report", action="store_true", help="do not write the HTML report")
-    grade.add_argument("--sandbox", choices=("auto", "on", "off"), default="auto",
-                       help="isolation: 'on' requires bubblewrap, 'auto' uses it where available")
+    grade.add_argument(
+        "--sandbox",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="isolation: 'on' requires bubblewrap, 'auto' uses it where available",
+    )
     return parser
 
 
@@ -65,16 +80,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug of the grader itself: say so plainly, exit 3
         if os.environ.get("GRADER_DEBUG") == "1":
             raise
-        print(f"grader: internal error: {type(exc).__name__}: {exc}\n"
-              "This is a bug in the grader, not in your code; rerun with GRADER_DEBUG=1 "
-              "for details.", file=sys.stderr)
+        print(
+            f"grader: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in the grader, not in your code; rerun with GRADER_DEBUG=1 "
+            "for details.",
+            file=sys.stderr,
+        )
         return Exit.INTERNAL
 
 
 def _grade(args: argparse.Namespace) -> int:
     if args.sandbox == "on":
-        raise UsageError("--sandbox on needs bubblewrap isolation, which this grader version "
-                         "cannot provide yet; use --sandbox auto (process isolation)")
+        raise UsageError(
+            "--sandbox on needs bubblewrap isolation, which this grader version "
+            "cannot provide yet; use --sandbox auto (process isolation)"
+        )
     from grader.grade import grade
     from grader.report import text, to_json
 
@@ -82,14 +102,17 @@ def _grade(args: argparse.Namespace) -> int:
     report_path = None
     if not args.no_report:
         report_path = args.report or args.submission.with_name(
-            f"{args.submission.stem}.report.html")
+            f"{args.submission.stem}.report.html"
+        )
         try:
             from grader.report import html
 
             html.write(result, report_path)
         except OSError as exc:
-            print(f"grader: warning: could not write the report {report_path}: {exc.strerror}",
-                  file=sys.stderr)
+            print(
+                f"grader: warning: could not write the report {report_path}: {exc.strerror}",
+                file=sys.stderr,
+            )
             report_path = None
     if args.format == "json":
         sys.stdout.write(to_json(result))
@@ -97,6 +120,7 @@ def _grade(args: argparse.Namespace) -> int:
             print(f"Report: {report_path}", file=sys.stderr)
     else:
         color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        sys.stdout.write(text.render(result, color=color,
-                                     report_path=str(report_path) if report_path else None))
+        sys.stdout.write(
+            text.render(result, color=color, report_path=str(report_path) if report_path else None)
+        )
     return Exit.ACCEPTED if result.status is Status.ACCEPTED else Exit.REJECTED

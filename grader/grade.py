@@ -35,15 +35,27 @@ def grade(path: Path, problem_id: str | None = None, problems: Path | None = Non
             message, line = submission.syntax_error
             run = Run.not_started(SubmissionError(ErrorKind.COMPILE_ERROR, message, line), inputs)
         else:
-            assert isinstance(sandbox, Sandbox)  # noqa: S101
-            run = sandbox.run(submission.source, path.name, problem.entry_point,
-                              problem.arguments, inputs, problem.limits)
+            assert isinstance(sandbox, Sandbox)
+            run = sandbox.run(
+                submission.source,
+                path.name,
+                problem.entry_point,
+                problem.arguments,
+                inputs,
+                problem.limits,
+            )
     results = tuple(check_case(c, o) for c, o in zip(cases, run.outcomes, strict=True))
     return score(
-        results, run.failure,
-        problem=problem.id, title=problem.title, path=submission.display,
-        sha256=submission.sha256, output=run.output, output_dropped=run.output_dropped,
-        sandbox=run.mode, graded_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        results,
+        run.failure,
+        problem=problem.id,
+        title=problem.title,
+        path=submission.display,
+        sha256=submission.sha256,
+        output=run.output,
+        output_dropped=run.output_dropped,
+        sandbox=run.mode,
+        graded_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 
 

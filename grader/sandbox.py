@@ -13,6 +13,7 @@ remaining cases are ``not_run``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -41,6 +42,7 @@ FINISH_TIME = 2.0  # seconds for the child to acknowledge the end of the run
 STOPS_IN_A_ROW = 2  # cases in a row that end the process before the rest are not run
 FILE_SIZE = 16 << 20  # bytes the child may write to any one file
 OPEN_FILES = 64
+_MALFORMED = "the process sent malformed data on the result channel"
 
 
 @dataclass(frozen=True)
@@ -102,15 +104,27 @@ class _Child:
         self.rec_r, rec_w = os.pipe()
         self.out_r, out_w = os.pipe()
         env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(workdir), "TMPDIR": str(workdir),
-            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8",
-            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(workdir),
+            "TMPDIR": str(workdir),
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "PYTHONIOENCODING": "utf-8",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
         }
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", str(WORKER), "--cmd-fd", str(cmd_r), "--rec-fd", str(rec_w)],
-                stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(cmd_r, rec_w),
-                cwd=workdir, env=env, start_new_session=True, close_fds=True,
+                stdin=subprocess.DEVNULL,
+                stdout=out_w,
+                stderr=out_w,
+                pass_fds=(cmd_r, rec_w),
+                cwd=workdir,
+                env=env,
+                start_new_session=True,
+                close_fds=True,
             )
         finally:
             for fd in (cmd_r, rec_w, out_w):
@@ -132,8 +146,9 @@ class _Child:
         self.outgoing += json.dumps(message, separators=(",", ":"), allow_nan=True).encode() + b"\n"
         self.selector.register(self.cmd_w, selectors.EVENT_WRITE)
 
-    def receive(self, deadline: float, max_payload: int, index: int | None = None
-                ) -> tuple[dict[str, Any], np.ndarray | None]:
+    def receive(
+        self, deadline: float, max_payload: int, index: int | None = None
+    ) -> tuple[dict[str, Any], np.ndarray | None]:
         """The next record (header, payload), or _Stop on timeout, death or bad data."""
         header = self._header(deadline)
         kind = header.get("kind")
@@ -144,8 +159,11 @@ class _Child:
         if kind != "value":
             return header, None
         shape = header.get("shape")
-        if (not isinstance(shape, list) or len(shape) > worker.MAX_DIMS
-                or not all(type(n) is int and 0 <= n for n in shape)):
+        if (
+            not isinstance(shape, list)
+            or len(shape) > worker.MAX_DIMS
+            or not all(type(n) is int and n >= 0 for n in shape)
+        ):
             raise _Stop(Verdict.CRASHED, "the process sent a malformed result header")
         nbytes = 8 * math.prod(shape)
         if header.get("nbytes") != nbytes:
@@ -158,15 +176,15 @@ class _Child:
     def _header(self, deadline: float) -> dict[str, Any]:
         while (end := self.buf.find(b"\n")) < 0:
             if len(self.buf) > worker.MAX_HEADER:
-                raise _Stop(Verdict.CRASHED, "the process sent malformed data on the result channel")
+                raise _Stop(Verdict.CRASHED, _MALFORMED)
             self._pump(deadline)
-        raw, self.buf = bytes(self.buf[:end]), self.buf[end + 1:]
+        raw, self.buf = bytes(self.buf[:end]), self.buf[end + 1 :]
         try:
             header = json.loads(raw)
         except (ValueError, RecursionError):
             header = None
         if not isinstance(header, dict):
-            raise _Stop(Verdict.CRASHED, "the process sent malformed data on the result channel")
+            raise _Stop(Verdict.CRASHED, _MALFORMED)
         return header
 
     def _payload(self, nbytes: int, deadline: float) -> bytearray:
@@ -251,20 +269,16 @@ class _Child:
             return
         self.closed = True
         if self.alive:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
         self.proc.kill()
         self.proc.wait()
         self.alive = False
         self.drain_output()
         self.selector.close()
         for fd in (self.cmd_w, self.rec_r, self.out_r):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
 
 def describe_exit(code: int) -> tuple[Verdict, str]:
@@ -298,7 +312,7 @@ class _Capture:
 
     def take(self) -> str:
         """Output since the last ``take``, as safe text."""
-        piece = bytes(self.kept[self.mark:])
+        piece = bytes(self.kept[self.mark :])
         self.mark = len(self.kept)
         return clean_text(piece.decode("utf-8", "replace"), self.limit)
 
@@ -329,27 +343,52 @@ class Sandbox:
             self.child = None
         shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def run(self, source: str, filename: str, entry_point: str, arguments: Mapping[str, str],
-            cases: Sequence[CaseInput], limits: Limits) -> Run:
+    def run(
+        self,
+        source: str,
+        filename: str,
+        entry_point: str,
+        arguments: Mapping[str, str],
+        cases: Sequence[CaseInput],
+        limits: Limits,
+    ) -> Run:
         """Import the submission and run every case; never raises for anything the child does."""
         self.capture.limit = limits.output
         start = time.monotonic()
         total_deadline = start + limits.time_total
-        setup = {"op": "setup", "source": source, "filename": filename,
-                 "entry_point": entry_point, "arguments": dict(arguments),
-                 "limits": {"as": limits.memory, "cpu": math.ceil(limits.time_total) + 1,
-                            "fsize": FILE_SIZE, "nofile": OPEN_FILES, "core": 0}}
+        setup = {
+            "op": "setup",
+            "source": source,
+            "filename": filename,
+            "entry_point": entry_point,
+            "arguments": dict(arguments),
+            "limits": {
+                "as": limits.memory,
+                "cpu": math.ceil(limits.time_total) + 1,
+                "fsize": FILE_SIZE,
+                "nofile": OPEN_FILES,
+                "core": 0,
+            },
+        }
         failure = self._start(setup, total_deadline, limits)
         import_output = self.capture.take()
         if failure is not None:
-            return Run(failure, tuple(_not_run(c, "") for c in cases), import_output,
-                       self.capture.dropped, self.mode)
+            return Run(
+                failure,
+                tuple(_not_run(c, "") for c in cases),
+                import_output,
+                self.capture.dropped,
+                self.mode,
+            )
         outcomes: list[Outcome] = []
         stops = 0
         for position, case in enumerate(cases):
             if self.child is None or time.monotonic() >= total_deadline:
-                reason = ("the total time limit was reached" if self.child is not None
-                          else "the process stopped on two cases in a row")
+                reason = (
+                    "the total time limit was reached"
+                    if self.child is not None
+                    else "the process stopped on two cases in a row"
+                )
                 outcomes += [_not_run(c, reason) for c in cases[position:]]
                 break
             outcome = self._case(case, total_deadline, limits)
@@ -370,13 +409,19 @@ class Sandbox:
         failure = self._finish(total_deadline)
         if failure is not None:
             outcomes = [_not_run(c, "") for c in cases]
-        return Run(failure, tuple(outcomes), import_output + self.capture.take(),
-                   self.capture.dropped, self.mode)
+        return Run(
+            failure,
+            tuple(outcomes),
+            import_output + self.capture.take(),
+            self.capture.dropped,
+            self.mode,
+        )
 
-    def _start(self, setup: Mapping[str, Any], total_deadline: float, limits: Limits
-               ) -> SubmissionError | None:
+    def _start(
+        self, setup: Mapping[str, Any], total_deadline: float, limits: Limits
+    ) -> SubmissionError | None:
         child = self.child
-        assert child is not None  # noqa: S101 - internal invariant, not input validation
+        assert child is not None
         child.send(setup)
         deadline = min(total_deadline, time.monotonic() + max(IMPORT_TIME, limits.time_per_case))
         try:
@@ -384,26 +429,30 @@ class Sandbox:
         except _Stop as stop:
             child.kill()
             if stop.verdict is Verdict.TIME_LIMIT:
-                return SubmissionError(ErrorKind.TIME_LIMIT,
-                               "importing the file did not finish within the time limit", None)
-            return SubmissionError(ErrorKind.CRASHED, f"{stop.message} while the file was being imported",
-                           None)
+                return SubmissionError(
+                    ErrorKind.TIME_LIMIT,
+                    "importing the file did not finish within the time limit",
+                    None,
+                )
+            message = f"{stop.message} while the file was being imported"
+            return SubmissionError(ErrorKind.CRASHED, message, None)
         if header["kind"] == "ready":
             return None
         child.drain_output()
         try:
-            kind = ErrorKind(header.get("error"))
+            kind = ErrorKind(str(header.get("error")))
         except ValueError:
             kind = ErrorKind.CRASHED
         if kind is ErrorKind.TIME_LIMIT:
             kind = ErrorKind.CRASHED
         line = header.get("line")
-        return SubmissionError(kind, clean_text(str(header.get("message", ""))),
-                       line if type(line) is int else None)
+        return SubmissionError(
+            kind, clean_text(str(header.get("message", ""))), line if type(line) is int else None
+        )
 
     def _case(self, case: CaseInput, total_deadline: float, limits: Limits) -> Outcome:
         child = self.child
-        assert child is not None  # noqa: S101
+        assert child is not None
         started = time.monotonic()
         child.send({"op": "case", "index": case.index, "args": case.args})
         deadline = min(total_deadline, started + case.time_limit)
@@ -414,24 +463,35 @@ class Sandbox:
             child.kill()
             message = stop.message
             if stop.verdict is Verdict.TIME_LIMIT and not message:
-                message = (f"took longer than {case.time_limit:g} s" if deadline < total_deadline
-                           else f"the total time limit ({limits.time_total:g} s) was reached")
-            return Outcome(case.index, None, stop.verdict, message, None, elapsed,
-                           self.capture.take())
+                message = (
+                    f"took longer than {case.time_limit:g} s"
+                    if deadline < total_deadline
+                    else f"the total time limit ({limits.time_total:g} s) was reached"
+                )
+            return Outcome(
+                case.index, None, stop.verdict, message, None, elapsed, self.capture.take()
+            )
         elapsed = time.monotonic() - started
         child.drain_output()
         output = self.capture.take()
         if header["kind"] == "value":
             return Outcome(case.index, value, None, "", None, elapsed, output)
         try:
-            verdict = Verdict(header.get("verdict"))
+            verdict = Verdict(str(header.get("verdict")))
         except ValueError:
             verdict = Verdict.CRASHED
         if verdict not in {Verdict.RUNTIME_ERROR, Verdict.INVALID_OUTPUT, Verdict.MEMORY_LIMIT}:
             verdict = Verdict.CRASHED
         line = header.get("line")
-        return Outcome(case.index, None, verdict, clean_text(str(header.get("message", ""))),
-                       line if type(line) is int else None, elapsed, output)
+        return Outcome(
+            case.index,
+            None,
+            verdict,
+            clean_text(str(header.get("message", ""))),
+            line if type(line) is int else None,
+            elapsed,
+            output,
+        )
 
     def _finish(self, total_deadline: float) -> SubmissionError | None:
         """Ask a live child to finish; a run that ends without its ``done`` record crashed."""
@@ -442,8 +502,11 @@ class Sandbox:
         try:
             header, _ = child.receive(time.monotonic() + FINISH_TIME, 0)
         except _Stop as stop:
-            return SubmissionError(ErrorKind.CRASHED, f"the process did not finish cleanly: "
-                           f"{stop.message or 'it stopped answering'}", None)
+            return SubmissionError(
+                ErrorKind.CRASHED,
+                f"the process did not finish cleanly: {stop.message or 'it stopped answering'}",
+                None,
+            )
         finally:
             child.kill()
             self.child = None

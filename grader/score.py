@@ -49,17 +49,28 @@ class Result:
             "problem": self.problem,
             "submission": {"path": self.path, "sha256": self.sha256},
             "status": self.status.value,
-            "error": None if self.error is None else {
-                "kind": self.error.kind.value, "message": self.error.message,
-                "line": self.error.line},
+            "error": None
+            if self.error is None
+            else {
+                "kind": self.error.kind.value,
+                "message": self.error.message,
+                "line": self.error.line,
+            },
             "score": self.score,
             "points": self.points,
             "max_points": self.max_points,
-            "cases": [{
-                "name": c.name, "visibility": c.visibility.value, "verdict": c.verdict.value,
-                "weight": c.weight, "time_s": round(c.time_s, 6), "message": c.message,
-                "hint": c.hint,
-            } for c in self.cases],
+            "cases": [
+                {
+                    "name": c.name,
+                    "visibility": c.visibility.value,
+                    "verdict": c.verdict.value,
+                    "weight": c.weight,
+                    "time_s": round(c.time_s, 6),
+                    "message": c.message,
+                    "hint": c.hint,
+                }
+                for c in self.cases
+            ],
             "grader": {"version": self.version},
         }
 

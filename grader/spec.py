@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.errors import SpecError, UsageError
+from grader.errors import UsageError
 from grader.yamlmap import FieldPath, Located, dotted, load
 
 ARG_TYPES = ("list", "ndarray", "int", "float")
@@ -88,8 +88,16 @@ class Problem:
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*$")
-_SIZE_UNITS = {None: 1, "B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30,
-               "KB": 10**3, "MB": 10**6, "GB": 10**9}
+_SIZE_UNITS = {
+    None: 1,
+    "B": 1,
+    "KiB": 1 << 10,
+    "MiB": 1 << 20,
+    "GiB": 1 << 30,
+    "KB": 10**3,
+    "MB": 10**6,
+    "GB": 10**9,
+}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -190,7 +198,7 @@ def _shape_of(src: Located, at: FieldPath, value: Any) -> tuple[int, ...] | None
     shapes = [_shape_of(src, (*at, i), item) for i, item in enumerate(value)]
     first = shapes[0]
     for i, shape in enumerate(shapes):
-        if shape is None:
+        if shape is None or first is None:
             return None
         if shape != first:
             raise src.error(
@@ -207,8 +215,14 @@ def _fmt_shape(shape: tuple[int, ...]) -> str:
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing"
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-            list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a mapping",
+    }.get(type(value), type(value).__name__)
 
 
 def _closest(word: str, options: set[str]) -> str | None:
@@ -245,7 +259,8 @@ def _limits(src: Located, at: FieldPath) -> Limits:
     raw = _mapping(src, at, set(), {"time_per_case", "time_total", "memory", "output"})
     d = Limits()
     limits = Limits(
-        time_per_case=_duration(src, (*at, "time_per_case")) if "time_per_case" in raw
+        time_per_case=_duration(src, (*at, "time_per_case"))
+        if "time_per_case" in raw
         else d.time_per_case,
         time_total=_duration(src, (*at, "time_total")) if "time_total" in raw else d.time_total,
         memory=_size(src, (*at, "memory")) if "memory" in raw else d.memory,
@@ -271,8 +286,9 @@ def _args(src: Located, at: FieldPath, arguments: Mapping[str, str]) -> dict[str
     return raw
 
 
-def _case(src: Located, at: FieldPath, visibility: str,
-          arguments: Mapping[str, str], tolerance: Tolerance) -> CaseSpec:
+def _case(
+    src: Located, at: FieldPath, visibility: str, arguments: Mapping[str, str], tolerance: Tolerance
+) -> CaseSpec:
     raw = _mapping(src, at, {"name", "args"}, _CASE_KEYS)
     return CaseSpec(
         name=_string(src, (*at, "name")),
@@ -302,8 +318,9 @@ def _generated(src: Located, at: FieldPath, tolerance: Tolerance) -> GeneratedSp
     )
 
 
-def _list(src: Located, at: FieldPath, raw: dict[str, Any], key: str,
-          each: Callable[[FieldPath], Any]) -> tuple[Any, ...]:
+def _list(
+    src: Located, at: FieldPath, raw: dict[str, Any], key: str, each: Callable[[FieldPath], Any]
+) -> tuple[Any, ...]:
     if key not in raw:
         return ()
     value = raw[key]
@@ -332,10 +349,12 @@ def parse(src: Located) -> Problem:
     if "reference" in raw:
         reference = (src.path.parent / _string(src, ("reference",))).resolve()
 
-    examples = _list(src, top, raw, "examples",
-                     lambda at: _case(src, at, "example", arguments, tolerance))
-    hidden = _list(src, top, raw, "hidden",
-                   lambda at: _case(src, at, "hidden", arguments, tolerance))
+    examples = _list(
+        src, top, raw, "examples", lambda at: _case(src, at, "example", arguments, tolerance)
+    )
+    hidden = _list(
+        src, top, raw, "hidden", lambda at: _case(src, at, "hidden", arguments, tolerance)
+    )
     generated = _list(src, top, raw, "generated", lambda at: _generated(src, at, tolerance))
     if not examples and not hidden and not generated:
         raise src.error(top, "the problem has no cases (examples, hidden or generated)")
@@ -343,8 +362,10 @@ def parse(src: Located) -> Problem:
     for key, items in (("examples", examples), ("hidden", hidden), ("generated", generated)):
         for i, item in enumerate(items):
             if item.name in seen:
-                raise src.error((key, i, "name"),
-                                f"duplicate case name '{item.name}' (also {dotted(seen[item.name])})")
+                also = dotted(seen[item.name])
+                raise src.error(
+                    (key, i, "name"), f"duplicate case name '{item.name}' (also {also})"
+                )
             seen[item.name] = (key, i)
     if not reference.is_file():
         raise src.error(("reference",), f"reference solution not found: {reference}")

@@ -7,6 +7,7 @@ file defines, so ``--problem`` can be omitted. The bytes hashed are the bytes th
 from __future__ import annotations
 
 import ast
+import difflib
 import hashlib
 import re
 from dataclasses import dataclass
@@ -40,8 +41,9 @@ def read_submission(path: Path) -> Submission:
         source = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return Submission(path, str(path), "", sha256, frozenset(),
-                          ("the file is not UTF-8 text", line))
+        return Submission(
+            path, str(path), "", sha256, frozenset(), ("the file is not UTF-8 text", line)
+        )
     names, error = _parse(source)
     return Submission(path, str(path), source, sha256, names, error)
 
@@ -70,11 +72,20 @@ def _parse(source: str) -> tuple[frozenset[str], tuple[str, int | None] | None]:
 def detect_problem(submission: Submission, entry_points: dict[str, str]) -> str:
     """The one problem whose entry point the file defines; a UsageError if none or several."""
     matches = sorted(pid for pid, entry in entry_points.items() if entry in submission.names)
+    if not matches:  # a misspelt entry point still names its problem: grade it, say what is wrong
+        matches = sorted(
+            pid
+            for pid, entry in entry_points.items()
+            if difflib.get_close_matches(entry, submission.names, n=1, cutoff=0.8)
+        )
     if len(matches) == 1:
         return matches[0]
     if not matches:
         known = ", ".join(f"{e} ({p})" for p, e in sorted(entry_points.items())) or "none"
-        raise UsageError(f"{submission.display} defines no known entry point (known: {known}); "
-                         "pass --problem ID")
-    raise UsageError(f"{submission.display} defines entry points of several problems "
-                     f"({', '.join(matches)}); pass --problem ID")
+        raise UsageError(
+            f"{submission.display} defines no known entry point (known: {known}); pass --problem ID"
+        )
+    raise UsageError(
+        f"{submission.display} defines entry points of several problems "
+        f"({', '.join(matches)}); pass --problem ID"
+    )

@@ -66,9 +66,9 @@ def to_float64(value: Any) -> np.ndarray:
     for method in ("detach", "cpu"):  # torch tensors that need grad, or live on a device
         if not isinstance(value, np.ndarray) and callable(getattr(value, method, None)):
             value = getattr(value, method)()
-    if not isinstance(value, np.ndarray) and not hasattr(value, "__array__"):
-        if callable(getattr(value, "numpy", None)):  # tensorflow eager tensors and the like
-            value = value.numpy()
+    is_array_like = isinstance(value, np.ndarray) or hasattr(value, "__array__")
+    if not is_array_like and callable(getattr(value, "numpy", None)):  # e.g. tensorflow tensors
+        value = value.numpy()
     try:
         arr = np.array(value, subok=False)
     except ValueError as exc:
@@ -179,56 +179,109 @@ def _import(channel: Channel, setup: Mapping[str, Any]) -> Any:
         code = compile(setup["source"], filename, "exec")
     except (SyntaxError, ValueError) as exc:
         line = exc.lineno if isinstance(exc, SyntaxError) else None
-        channel.send({"kind": "failed", "error": "compile_error", "message": _describe(exc),
-                      "line": line})
+        channel.send(
+            {"kind": "failed", "error": "compile_error", "message": _describe(exc), "line": line}
+        )
         return None
     try:
         exec(code, module.__dict__)
     except MemoryError as exc:
-        channel.send({"kind": "failed", "error": "memory_limit", "line": _where(exc, filename),
-                      "message": "ran out of memory while the file was being imported"})
+        channel.send(
+            {
+                "kind": "failed",
+                "error": "memory_limit",
+                "line": _where(exc, filename),
+                "message": "ran out of memory while the file was being imported",
+            }
+        )
         return None
-    except BaseException as exc:  # noqa: BLE001 - anything the submission raises is its verdict
-        channel.send({"kind": "failed", "error": "import_error", "line": _where(exc, filename),
-                      "message": _describe(exc) + " while the file was being imported"})
+    except BaseException as exc:
+        channel.send(
+            {
+                "kind": "failed",
+                "error": "import_error",
+                "line": _where(exc, filename),
+                "message": _describe(exc) + " while the file was being imported",
+            }
+        )
         return None
     if entry not in module.__dict__:
         names = [n for n, v in module.__dict__.items() if callable(v) and not n.startswith("__")]
         close = difflib.get_close_matches(entry, names, n=1, cutoff=0.5)
         hint = f"; did you mean to name '{close[0]}' '{entry}'?" if close else ""
-        channel.send({"kind": "failed", "error": "missing_entry_point", "line": None,
-                      "message": f"no function named '{entry}' is defined{hint}"})
+        channel.send(
+            {
+                "kind": "failed",
+                "error": "missing_entry_point",
+                "line": None,
+                "message": f"no function named '{entry}' is defined{hint}",
+            }
+        )
         return None
     func = module.__dict__[entry]
     if not callable(func):
-        channel.send({"kind": "failed", "error": "not_callable", "line": None,
-                      "message": f"'{entry}' is a {type(func).__name__}, not a function"})
+        channel.send(
+            {
+                "kind": "failed",
+                "error": "not_callable",
+                "line": None,
+                "message": f"'{entry}' is a {type(func).__name__}, not a function",
+            }
+        )
         return None
     return func
 
 
-def _run_case(channel: Channel, func: Any, message: Mapping[str, Any],
-              arguments: Mapping[str, str], filename: str) -> None:
+def _run_case(
+    channel: Channel,
+    func: Any,
+    message: Mapping[str, Any],
+    arguments: Mapping[str, str],
+    filename: str,
+) -> None:
     index = message["index"]
     try:
         args = build_args(message["args"], arguments)
         result = func(*args)
         array = to_float64(result)
     except InvalidOutput as exc:
-        channel.send({"kind": "error", "index": index, "verdict": "invalid_output",
-                      "message": str(exc), "line": None})
+        channel.send(
+            {
+                "kind": "error",
+                "index": index,
+                "verdict": "invalid_output",
+                "message": str(exc),
+                "line": None,
+            }
+        )
         return
     except MemoryError as exc:
-        channel.send({"kind": "error", "index": index, "verdict": "memory_limit",
-                      "message": "ran out of memory", "line": _where(exc, filename)})
+        channel.send(
+            {
+                "kind": "error",
+                "index": index,
+                "verdict": "memory_limit",
+                "message": "ran out of memory",
+                "line": _where(exc, filename),
+            }
+        )
         return
-    except BaseException as exc:  # noqa: BLE001
-        channel.send({"kind": "error", "index": index, "verdict": "runtime_error",
-                      "message": _describe(exc), "line": _where(exc, filename),
-                      "type": type(exc).__name__})
+    except BaseException as exc:
+        channel.send(
+            {
+                "kind": "error",
+                "index": index,
+                "verdict": "runtime_error",
+                "message": _describe(exc),
+                "line": _where(exc, filename),
+                "type": type(exc).__name__,
+            }
+        )
         return
-    channel.send({"kind": "value", "index": index, "shape": list(array.shape),
-                  "nbytes": array.nbytes}, memoryview(array).cast("B"))
+    channel.send(
+        {"kind": "value", "index": index, "shape": list(array.shape), "nbytes": array.nbytes},
+        memoryview(array.data).cast("B"),
+    )
 
 
 def main(argv: list[str]) -> None:

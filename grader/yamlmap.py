@@ -17,7 +17,7 @@ import yaml
 
 from grader.errors import SpecError
 
-Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FLOATISH = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 FieldPath = tuple[str | int, ...]
 
@@ -78,8 +78,9 @@ def _convert(node: yaml.Node, at: FieldPath, into: Located) -> Any:
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise into.error(at, "YAML merge keys (<<) are not supported")
-            key = _scalars.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else []
-            if not isinstance(key, Hashable) or isinstance(key, list):
+            scalar = isinstance(key_node, yaml.ScalarNode)
+            key = _scalars.construct_object(key_node) if scalar else None
+            if not scalar or not isinstance(key, Hashable):
                 raise into.error(at, "a mapping key must be a plain value")
             if key in out:
                 into.lines[(*at, str(key))] = key_node.start_mark.line + 1
@@ -90,6 +91,7 @@ def _convert(node: yaml.Node, at: FieldPath, into: Located) -> Any:
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, (*at, i), into) for i, item in enumerate(node.value)]
     value = _scalars.construct_object(node, deep=True)
-    if isinstance(value, str) and node.style is None and _FLOATISH.match(value):
+    plain = isinstance(node, yaml.ScalarNode) and node.style is None
+    if isinstance(value, str) and plain and _FLOATISH.match(value):
         return float(value)
     return value

@@ -1,4 +1,4 @@
-"""Writers of a Result: ``text`` (terminal), ``html`` (self-contained file), and the JSON document."""
+"""Writers of a Result: ``text`` (terminal), ``html`` (a self-contained file), JSON."""
 
 from __future__ import annotations
 

@@ -19,22 +19,31 @@ def context(result: Result) -> dict[str, Any]:
     examples = []
     for case in result.examples:
         detail = case.detail
-        entry: dict[str, Any] = {"case": case, "passed": case.verdict is Verdict.PASSED,
-                                 "time": view.duration(case.time_s), "args": [],
-                                 "expected": None, "got": None, "output": ""}
+        entry: dict[str, Any] = {
+            "case": case,
+            "passed": case.verdict is Verdict.PASSED,
+            "time": view.duration(case.time_s),
+            "args": [],
+            "expected": None,
+            "got": None,
+            "output": "",
+        }
         if detail is not None and case.verdict is not Verdict.NOT_RUN:
             decimals = view.decimals_for(detail.tolerance.atol)
             mask = detail.mismatch.mask if detail.mismatch else None
             entry.update(
                 args=view.arguments(detail.args),
                 expected=view.grid(detail.expected, decimals, max_rows=40, max_cols=40),
-                got=None if detail.got is None
+                got=None
+                if detail.got is None
                 else view.grid(detail.got, decimals, mask, max_rows=40, max_cols=40),
                 output=detail.output,
             )
         examples.append(entry)
-    hidden = [{"case": c, "passed": c.verdict is Verdict.PASSED, "time": view.duration(c.time_s)}
-              for c in result.hidden]
+    hidden = [
+        {"case": c, "passed": c.verdict is Verdict.PASSED, "time": view.duration(c.time_s)}
+        for c in result.hidden
+    ]
     return {
         "r": result,
         "accepted": result.status is Status.ACCEPTED,
@@ -51,7 +60,10 @@ def render(result: Result) -> str:
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
     )
     return str(env.get_template("report.html.j2").render(**context(result)))
 

@@ -19,7 +19,8 @@ _CODES = {"green": "32", "red": "31", "yellow": "33", "dim": "2", "bold": "1"}
 
 def render(result: Result, *, color: bool = False, report_path: str | None = None) -> str:
     paint: Callable[[str, str], str] = (
-        (lambda text, style: f"\033[{_CODES[style]}m{text}\033[0m") if color
+        (lambda text, style: f"\033[{_CODES[style]}m{text}\033[0m")
+        if color
         else (lambda text, style: text)
     )
     out: list[str] = [
@@ -30,8 +31,11 @@ def render(result: Result, *, color: bool = False, report_path: str | None = Non
     if result.error is not None:
         err = result.error
         where = f" at line {err.line}" if err.line else ""
-        out += [paint(f"✗ {err.kind.value.replace('_', ' ')}{where}", "red"),
-                f"  {err.message}", ""]
+        out += [
+            paint(f"✗ {err.kind.value.replace('_', ' ')}{where}", "red"),
+            f"  {err.message}",
+            "",
+        ]
     if result.examples and result.error is None:
         out.append("Examples")
         for case in result.examples:
@@ -44,8 +48,10 @@ def render(result: Result, *, color: bool = False, report_path: str | None = Non
         out.append(f"Hidden cases: {paint(f'{passed} of {len(hidden)} passed', style)}")
         failing = view.failing(hidden)
         for case in failing[:MAX_HIDDEN_LISTED]:
-            out.append(f"  {paint('✗', 'red')} {case.name}: {case.verdict.label}"
-                       + (f" ({case.message})" if case.message else ""))
+            out.append(
+                f"  {paint('✗', 'red')} {case.name}: {case.verdict.label}"
+                + (f" ({case.message})" if case.message else "")
+            )
             if case.hint:
                 out.append(paint(f"      hint: {case.hint}", "yellow"))
         if len(failing) > MAX_HIDDEN_LISTED:
@@ -53,8 +59,9 @@ def render(result: Result, *, color: bool = False, report_path: str | None = Non
         out.append("")
     accepted = result.status is Status.ACCEPTED
     verdict = paint("accepted", "green") if accepted else paint("not accepted", "red")
-    out.append(f"Score: {result.score:g}% ({result.points:g} of {result.max_points:g} points), "
-               f"{verdict}")
+    out.append(
+        f"Score: {result.score:g}% ({result.points:g} of {result.max_points:g} points), {verdict}"
+    )
     if report_path:
         out.append(paint(f"Report: {report_path}", "dim"))
     return "\n".join(out) + "\n"

@@ -41,8 +41,13 @@ def number(value: float, decimals: int) -> str:
     return "0." + "0" * decimals if text == "-0." + "0" * decimals else text
 
 
-def grid(array: np.ndarray, decimals: int, mask: np.ndarray | None = None,
-         max_rows: int = 12, max_cols: int = 12) -> Grid:
+def grid(
+    array: np.ndarray,
+    decimals: int,
+    mask: np.ndarray | None = None,
+    max_rows: int = 12,
+    max_cols: int = 12,
+) -> Grid:
     """A 0-, 1- or 2-D array as rows of cells (higher dimensions are folded into rows)."""
     a = np.asarray(array, dtype=np.float64)
     m = np.zeros(a.shape, dtype=bool) if mask is None or mask.shape != a.shape else mask
@@ -59,8 +64,14 @@ def grid(array: np.ndarray, decimals: int, mask: np.ndarray | None = None,
         if i is None:
             out.append([Cell("⋮", gap=True) for _ in cols])
             continue
-        out.append([Cell("…", gap=True) if j is None
-                    else Cell(number(float(a[i, j]), decimals), bool(m[i, j])) for j in cols])
+        out.append(
+            [
+                Cell("…", gap=True)
+                if j is None
+                else Cell(number(float(a[i, j]), decimals), bool(m[i, j]))
+                for j in cols
+            ]
+        )
     return out
 
 
