@@ -188,8 +188,6 @@ def _hidden_message(
     if verdict is Verdict.RUNTIME_ERROR:
         kind = outcome.message.split(":", 1)[0] if outcome.message else "an error"
         return f"{kind} raised" + (f" at line {outcome.line}" if outcome.line else "")
-    if verdict is Verdict.INVALID_OUTPUT:
-        return "the result could not be read as numbers"
     return outcome.message if verdict is not Verdict.PASSED else ""
 
 

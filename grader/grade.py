@@ -15,7 +15,7 @@ from grader.model import ErrorKind, SubmissionError
 from grader.sandbox import CaseInput, Run, Sandbox
 from grader.score import Result, score
 from grader.spec import entry_points, load_problem, problem_path, problems_dir
-from grader.submission import detect_problem, read_submission
+from grader.submission import detect_problem, explain, read_submission
 
 
 def grade(path: Path, problem_id: str | None = None, problems: Path | None = None) -> Result:
@@ -45,9 +45,10 @@ def grade(path: Path, problem_id: str | None = None, problems: Path | None = Non
                 problem.limits,
             )
     results = tuple(check_case(c, o) for c, o in zip(cases, run.outcomes, strict=True))
+    failure = run.failure and explain(run.failure, submission, problem.entry_point)
     return score(
         results,
-        run.failure,
+        failure,
         problem=problem.id,
         title=problem.title,
         path=submission.display,

@@ -10,10 +10,12 @@ import ast
 import difflib
 import hashlib
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader.errors import UsageError
+from grader.model import ErrorKind, SubmissionError
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,7 @@ class Submission:
     display: str  # the path as the learner gave it
     source: str
     sha256: str
-    names: frozenset[str]  # top-level names the file defines (best effort on a syntax error)
+    names: Mapping[str, int]  # top-level name -> line that defines it (best effort)
     syntax_error: tuple[str, int | None] | None  # (message, line)
 
 
@@ -41,32 +43,33 @@ def read_submission(path: Path) -> Submission:
         source = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return Submission(
-            path, str(path), "", sha256, frozenset(), ("the file is not UTF-8 text", line)
-        )
+        return Submission(path, str(path), "", sha256, {}, ("the file is not UTF-8 text", line))
     names, error = _parse(source)
     return Submission(path, str(path), source, sha256, names, error)
 
 
-def _parse(source: str) -> tuple[frozenset[str], tuple[str, int | None] | None]:
+def _parse(source: str) -> tuple[dict[str, int], tuple[str, int | None] | None]:
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
-        found = frozenset(re.findall(r"^def\s+([A-Za-z_]\w*)", source, flags=re.M))
+        found = {
+            m[1]: source.count("\n", 0, m.start()) + 1
+            for m in re.finditer(r"^def\s+([A-Za-z_]\w*)", source, flags=re.M)
+        }
         return found, (f"SyntaxError: {exc.msg}", exc.lineno)
     except (RecursionError, MemoryError, ValueError) as exc:
-        return frozenset(), (f"the file cannot be compiled: {type(exc).__name__}", None)
-    names: set[str] = set()
+        return {}, (f"the file cannot be compiled: {type(exc).__name__}", None)
+    names: dict[str, int] = {}
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
+            names[node.name] = node.lineno
         elif isinstance(node, ast.Assign):
-            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+            names.update((t.id, node.lineno) for t in node.targets if isinstance(t, ast.Name))
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            names.add(node.target.id)
+            names[node.target.id] = node.lineno
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-    return frozenset(names), None
+            names.update(((a.asname or a.name).split(".")[0], node.lineno) for a in node.names)
+    return names, None
 
 
 def detect_problem(submission: Submission, entry_points: dict[str, str]) -> str:
@@ -88,4 +91,20 @@ def detect_problem(submission: Submission, entry_points: dict[str, str]) -> str:
     raise UsageError(
         f"{submission.display} defines entry points of several problems "
         f"({', '.join(matches)}); pass --problem ID"
+    )
+
+
+def explain(error: SubmissionError, submission: Submission, entry_point: str) -> SubmissionError:
+    """Point an entry-point error at the line that needs fixing, with the likely intended name."""
+    if error.kind is ErrorKind.NOT_CALLABLE and entry_point in submission.names:
+        return replace(error, line=submission.names[entry_point])
+    if error.kind is not ErrorKind.MISSING_ENTRY_POINT:
+        return error
+    close = difflib.get_close_matches(entry_point, list(submission.names), n=1, cutoff=0.6)
+    if not close:
+        return replace(error, message=f"{error.message}; define `def {entry_point}(...)`")
+    return replace(
+        error,
+        message=f"{error.message}; '{close[0]}' looks like a typo: rename it to '{entry_point}'",
+        line=submission.names[close[0]],
     )

@@ -19,7 +19,6 @@ The parent trusts none of it: it validates every record and never unpickles or e
 from __future__ import annotations
 
 import copy
-import difflib
 import json
 import os
 import resource
@@ -52,7 +51,11 @@ def build_args(args: Mapping[str, Any], types_: Mapping[str, str]) -> list[Any]:
 
 
 class InvalidOutput(Exception):
-    """The returned value cannot be read as an array of real numbers."""
+    """The returned value cannot be read as an array of real numbers.
+
+    Its message describes the kind of value only, never the value itself, so that it can be shown
+    for hidden cases too.
+    """
 
 
 def to_float64(value: Any) -> np.ndarray:
@@ -60,7 +63,7 @@ def to_float64(value: Any) -> np.ndarray:
     if value is None:
         raise InvalidOutput("the function returned None (is a `return` statement missing?)")
     if isinstance(value, (str, bytes)):
-        raise InvalidOutput(f"the function returned a string ({_short(value)}), not numbers")
+        raise InvalidOutput("the function returned a string, not numbers")
     if isinstance(value, (dict, set)) or callable(value):
         raise InvalidOutput(f"the function returned a {type(value).__name__}, not numbers")
     for method in ("detach", "cpu"):  # torch tensors that need grad, or live on a device
@@ -74,9 +77,13 @@ def to_float64(value: Any) -> np.ndarray:
     except ValueError as exc:
         if "inhomogeneous" in str(exc) or "sequence" in str(exc):
             raise InvalidOutput("the result is ragged: its rows have different lengths") from None
-        raise InvalidOutput(f"the result cannot be read as numbers: {_short(exc)}") from None
+        raise InvalidOutput(
+            f"the result cannot be read as numbers ({type(exc).__name__})"
+        ) from None
     except Exception as exc:
-        raise InvalidOutput(f"the result cannot be read as numbers: {_short(exc)}") from None
+        raise InvalidOutput(
+            f"the result cannot be read as numbers ({type(exc).__name__})"
+        ) from None
     if arr.dtype.kind == "c":
         raise InvalidOutput("the result holds complex numbers; real numbers are expected")
     if arr.dtype.kind not in "biuf":
@@ -206,15 +213,12 @@ def _import(channel: Channel, setup: Mapping[str, Any]) -> Any:
         )
         return None
     if entry not in module.__dict__:
-        names = [n for n, v in module.__dict__.items() if callable(v) and not n.startswith("__")]
-        close = difflib.get_close_matches(entry, names, n=1, cutoff=0.5)
-        hint = f"; did you mean to name '{close[0]}' '{entry}'?" if close else ""
         channel.send(
             {
                 "kind": "failed",
                 "error": "missing_entry_point",
                 "line": None,
-                "message": f"no function named '{entry}' is defined{hint}",
+                "message": f"no function named '{entry}' is defined",
             }
         )
         return None
@@ -225,7 +229,7 @@ def _import(channel: Channel, setup: Mapping[str, Any]) -> Any:
                 "kind": "failed",
                 "error": "not_callable",
                 "line": None,
-                "message": f"'{entry}' is a {type(func).__name__}, not a function",
+                "message": f"'{entry}' is a value of type {type(func).__name__}, not a function",
             }
         )
         return None

@@ -1,0 +1,3 @@
+import numpy as np
+
+softmax_jacobian = np.eye(3)

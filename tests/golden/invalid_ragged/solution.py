@@ -1,0 +1,10 @@
+# Returns only the upper triangle, row by row: rows of different lengths.
+import numpy as np
+
+
+def softmax_jacobian(x):
+    z = np.asarray(x, dtype=float)
+    s = np.exp(z - z.max())
+    s /= s.sum()
+    jac = np.diag(s) - np.outer(s, s)
+    return [list(jac[i, i:]) for i in range(len(s))]

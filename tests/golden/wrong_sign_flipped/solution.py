@@ -1,0 +1,8 @@
+import numpy as np
+
+
+def softmax_jacobian(x):
+    z = np.asarray(x, dtype=float)
+    s = np.exp(z - z.max())
+    s /= s.sum()
+    return np.outer(s, s) - np.diag(s)
