@@ -29,8 +29,11 @@ def summarise(result) -> dict:
         "error": doc["error"],
         "score": doc["score"],
         "verdicts": dict(sorted(counts.items())),
-        "failing": {c.name: f"{c.verdict.value}: {c.message}" if c.message else c.verdict.value
-                    for c in result.cases if c.verdict is not Verdict.PASSED},
+        "failing": {
+            c.name: f"{c.verdict.value}: {c.message}" if c.message else c.verdict.value
+            for c in result.cases
+            if c.verdict is not Verdict.PASSED
+        },
     }
 
 
@@ -50,5 +53,6 @@ def test_every_scenario_kind_is_present() -> None:
     assert kinds == {"correct", "wrong", "invalid", "broken"}
     assert all(
         json.loads((GOLDEN / s / "expected.json").read_text())["status"] == "accepted"
-        for s in SCENARIOS if s.startswith("correct")
+        for s in SCENARIOS
+        if s.startswith("correct")
     )

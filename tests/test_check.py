@@ -1,0 +1,116 @@
+"""The comparison rule at its boundaries: shape first, then NaN/inf, then atol + rtol*|expected|."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from grader.cases import Case
+from grader.check import OVERFLOW_HINT, check_case, compare
+from grader.model import Verdict, Visibility
+from grader.sandbox import Outcome
+from grader.spec import Tolerance
+
+EXACT = np.array([[0.08192, -0.02204], [-0.02204, 0.18483]])  # not on the 4-decimal grid
+
+
+def case(expected, visibility=Visibility.EXAMPLE, tolerance=Tolerance()) -> Case:
+    expected = np.asarray(expected, dtype=np.float64)
+    return Case(0, "c", visibility, {"x": [1.0]}, expected, None, 1.0, tolerance, 2.0)
+
+
+def verdict_of(got, expected=EXACT, **kw) -> Verdict:
+    value = np.asarray(got, dtype=np.float64)
+    return check_case(case(expected, **kw), Outcome(0, value, None, "", None, 0.0, "")).verdict
+
+
+@pytest.mark.parametrize(
+    "rounding", [np.floor, np.ceil, np.round, np.trunc], ids=lambda f: f.__name__
+)
+def test_a_value_rounded_to_4_decimals_either_way_passes(rounding) -> None:
+    assert verdict_of(rounding(EXACT * 1e4) / 1e4) is Verdict.PASSED
+
+
+@pytest.mark.parametrize("offset", [2e-4, -2e-4, 1.0001e-4])
+def test_a_value_off_by_more_than_1e_4_fails(offset) -> None:
+    got = EXACT.copy()
+    got[1, 0] += offset
+    assert verdict_of(got) is Verdict.WRONG_ANSWER
+
+
+def test_exactly_at_the_tolerance_passes_and_just_past_fails() -> None:
+    assert compare(np.array([0.5 + 2**-14]), np.array([0.5]), 2**-14, 0.0) is None
+    assert compare(np.array([0.5 + 2**-14 + 2**-40]), np.array([0.5]), 2**-14, 0.0) is not None
+
+
+def test_rtol_adds_a_relative_allowance() -> None:
+    expected = np.array([1000.0, 1e-6])
+    got = np.array([1000.9, 1e-6])
+    assert compare(got, expected, 1e-4, 0.0) is not None
+    assert compare(got, expected, 1e-4, 1e-3) is None
+
+
+def test_shape_is_checked_before_values_no_broadcasting() -> None:
+    # np.allclose([0.], zeros((3, 3))) is True; the grader must say wrong_shape.
+    assert np.allclose([0.0], np.zeros((3, 3)))
+    assert verdict_of([0.0], np.zeros((3, 3))) is Verdict.WRONG_SHAPE
+    assert verdict_of(np.zeros((3, 3)).T[:, :2], np.zeros((3, 3))) is Verdict.WRONG_SHAPE
+
+
+def test_wrong_shape_message_names_both_shapes() -> None:
+    result = check_case(case(EXACT), Outcome(0, np.zeros(2), None, "", None, 0.0, ""))
+    assert result.message == "expected shape (2, 2), got (2,)"
+
+
+def test_squeeze_is_opt_in() -> None:
+    column = np.zeros((2, 1))
+    assert verdict_of(column, np.zeros(2)) is Verdict.WRONG_SHAPE
+    squeeze = Tolerance(squeeze=True)
+    assert verdict_of(column, np.zeros(2), tolerance=squeeze) is Verdict.PASSED
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_nan_or_inf_where_finite_is_expected_fails_with_the_overflow_hint(bad) -> None:
+    got = EXACT.copy()
+    got[0, 0] = bad
+    result = check_case(case(EXACT), Outcome(0, got, None, "", None, 0.0, ""))
+    assert result.verdict is Verdict.WRONG_ANSWER
+    assert result.hint == OVERFLOW_HINT
+    assert "1 of 4 entries are NaN or inf" in result.message
+
+
+def test_nan_matches_nan_and_inf_matches_inf_only_where_expected() -> None:
+    expected = np.array([math.nan, math.inf, 1.0])
+    assert compare(np.array([math.nan, math.inf, 1.0]), expected, 1e-4, 0) is None
+    assert compare(np.array([math.nan, -math.inf, 1.0]), expected, 1e-4, 0) is not None
+    assert compare(np.array([0.0, math.inf, 1.0]), expected, 1e-4, 0) is not None
+
+
+def test_mismatch_summary_reports_count_max_error_and_place() -> None:
+    got = EXACT.copy()
+    got[1, 1] += 0.01
+    got[0, 1] += 0.002
+    result = check_case(case(EXACT), Outcome(0, got, None, "", None, 0.0, ""))
+    assert result.message.startswith("2 of 4 entries differ; max abs diff 0.01 at [1, 1]")
+    assert result.detail is not None and result.detail.mismatch is not None
+    assert result.detail.mismatch.mask.tolist() == [[False, True], [False, True]]
+
+
+def test_hidden_cases_carry_no_data() -> None:
+    got = EXACT + 0.5
+    result = check_case(case(EXACT, Visibility.HIDDEN), Outcome(0, got, None, "", None, 0.0, "out"))
+    assert result.detail is None
+    assert result.message == "values outside the tolerance"
+    shape = check_case(
+        case(EXACT, Visibility.HIDDEN), Outcome(0, np.zeros(7), None, "", None, 0, "")
+    )
+    assert shape.message == "wrong shape: expected a 2-D result, got 1-D"
+    assert "7" not in shape.message
+
+
+def test_a_verdict_from_the_run_stands() -> None:
+    outcome = Outcome(0, None, Verdict.RUNTIME_ERROR, "ValueError: boom", 12, 0.1, "")
+    result = check_case(case(EXACT), outcome)
+    assert (result.verdict, result.message) == (Verdict.RUNTIME_ERROR, "ValueError: boom (line 12)")

@@ -1,0 +1,178 @@
+"""The runner against submissions that misbehave: every one gets a verdict, nothing leaks or lingers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grader.grade import grade
+from grader.model import ErrorKind, Verdict
+
+SPEC = """\
+id: double
+title: Double a vector
+entry_point: double
+arguments: {x: list}
+statement: Return 2 * x.
+limits: {time_per_case: 1s, time_total: 6s, memory: 512MiB, output: 4KiB}
+examples:
+  - {name: first, args: {x: [1.0, 2.0]}}
+hidden:
+  - {name: second, args: {x: [3.0]}}
+  - {name: third, args: {x: [-1.0, 0.5, 4.0]}}
+"""
+
+
+@pytest.fixture
+def problems(tmp_path: Path) -> Path:
+    (tmp_path / "problems").mkdir()
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "problems" / "double.yaml").write_text(SPEC)
+    (tmp_path / "reference" / "double.py").write_text(
+        "def double(x):\n    return [2 * v for v in x]\n"
+    )
+    return tmp_path / "problems"
+
+
+def run(problems: Path, code: str):
+    path = problems.parent / "solution.py"
+    path.write_text(textwrap.dedent(code))
+    return grade(path, "double", problems)
+
+
+def verdicts(result) -> list[str]:
+    return [c.verdict.value for c in result.cases]
+
+
+def test_a_correct_submission_passes(problems: Path) -> None:
+    result = run(problems, "def double(x):\n    return [2 * v for v in x]\n")
+    assert verdicts(result) == ["passed"] * 3 and result.sandbox == "process"
+
+
+def test_garbage_on_every_inherited_descriptor_is_crashed_never_a_pass(problems: Path) -> None:
+    result = run(
+        problems,
+        """
+        import os
+        def double(x):
+            for fd in range(3, 64):
+                try:
+                    os.write(fd, b'{"kind": "value", "index": 0, "shape": [2], "nbytes": 999}\\n' + b"x" * 64)
+                except OSError:
+                    pass
+            return [2 * v for v in x]
+    """,
+    )
+    assert Verdict.PASSED.value not in verdicts(result)
+    assert result.cases[0].verdict is Verdict.CRASHED
+
+
+def test_exit_inside_the_function_is_a_crash_and_the_next_case_still_runs(problems: Path) -> None:
+    result = run(
+        problems,
+        """
+        import os
+        def double(x):
+            if len(x) == 1:
+                os._exit(0)
+            return [2 * v for v in x]
+    """,
+    )
+    assert verdicts(result) == ["passed", "crashed", "passed"]
+    assert "exited (status 0)" in result.cases[1].message
+
+
+def test_sys_exit_inside_the_function_is_a_runtime_error(problems: Path) -> None:
+    result = run(problems, "import sys\ndef double(x):\n    sys.exit(3)\n")
+    assert verdicts(result) == ["runtime_error"] * 3
+    assert result.cases[0].message == "called sys.exit(3) (line 3)"
+
+
+def test_a_segfault_is_crashed(problems: Path) -> None:
+    result = run(problems, "import ctypes\ndef double(x):\n    ctypes.string_at(0)\n")
+    assert result.cases[0].verdict is Verdict.CRASHED
+    assert "segmentation fault" in result.cases[0].message
+
+
+def test_unbounded_allocation_hits_the_memory_limit(problems: Path) -> None:
+    result = run(problems, "def double(x):\n    return [bytearray(1 << 30)]\n")
+    assert verdicts(result) == ["memory_limit"] * 3
+
+
+def test_an_endless_loop_costs_its_limits_then_the_rest_is_not_run(problems: Path) -> None:
+    result = run(problems, "def double(x):\n    while True:\n        pass\n")
+    assert verdicts(result) == ["time_limit", "time_limit", "not_run"]
+    assert sum(c.time_s for c in result.cases) < 2 * 1.0 + 0.5
+
+
+def test_printed_output_is_captured_truncated_and_never_interpreted(problems: Path) -> None:
+    result = run(
+        problems,
+        """
+        print("ALL TESTS PASSED \\x1b[2J")
+        def double(x):
+            print("y" * 100_000)
+            return [2 * v for v in x]
+    """,
+    )
+    assert verdicts(result) == ["passed"] * 3
+    assert "ALL TESTS PASSED" in result.output and "\x1b" not in result.output
+    assert result.output_dropped > 250_000
+
+
+def test_the_child_gets_a_scrubbed_environment_and_a_fresh_directory(problems: Path) -> None:
+    os.environ["GRADER_TEST_SECRET"] = "hunter2"
+    try:
+        result = run(
+            problems,
+            """
+            import os
+            print(sorted(os.environ), os.getcwd(), sorted(os.listdir('.')))
+            def double(x):
+                return [2 * v for v in x]
+        """,
+        )
+    finally:
+        del os.environ["GRADER_TEST_SECRET"]
+    assert "GRADER_TEST_SECRET" not in result.output and "hunter2" not in result.output
+    cwd = result.output.split("] ")[1].split(" ")[0]
+    assert "grader-run-" in cwd and not Path(cwd).exists()  # removed after grading
+    assert result.output.rstrip().endswith("[]")  # started empty
+
+
+def test_processes_started_by_the_submission_are_killed(problems: Path) -> None:
+    marker = "31.4159"
+    run(
+        problems,
+        f"""
+        import subprocess
+        subprocess.Popen(["sleep", "{marker}"])
+        def double(x):
+            return [2 * v for v in x]
+    """,
+    )
+    found = subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True, text=True)
+    assert found.stdout == ""
+
+
+def test_import_time_failures_are_submission_errors(problems: Path) -> None:
+    result = run(problems, "raise RuntimeError('no')\ndef double(x):\n    return x\n")
+    assert result.error is not None and result.error.kind is ErrorKind.IMPORT_ERROR
+    assert result.error.line == 1 and verdicts(result) == ["not_run"] * 3
+
+
+def test_mutating_the_input_changes_nothing_outside(problems: Path) -> None:
+    result = run(
+        problems,
+        """
+        def double(x):
+            out = [2 * v for v in x]
+            x.append(99.0)
+            return out
+    """,
+    )
+    assert verdicts(result) == ["passed"] * 3
