@@ -16,7 +16,10 @@ from grader.spec import Tolerance
 EXACT = np.array([[0.08192, -0.02204], [-0.02204, 0.18483]])  # not on the 4-decimal grid
 
 
-def case(expected, visibility=Visibility.EXAMPLE, tolerance=Tolerance()) -> Case:
+DEFAULT = Tolerance()
+
+
+def case(expected, visibility=Visibility.EXAMPLE, tolerance=DEFAULT) -> Case:
     expected = np.asarray(expected, dtype=np.float64)
     return Case(0, "c", visibility, {"x": [1.0]}, expected, None, 1.0, tolerance, 2.0)
 

@@ -1,4 +1,4 @@
-"""The runner against submissions that misbehave: every one gets a verdict, nothing leaks or lingers."""
+"""The runner against misbehaving submissions: each gets a verdict; nothing leaks or lingers."""
 
 from __future__ import annotations
 
@@ -58,10 +58,11 @@ def test_garbage_on_every_inherited_descriptor_is_crashed_never_a_pass(problems:
         problems,
         """
         import os
+        FAKE = b'{"kind": "value", "index": 0, "shape": [2], "nbytes": 999}\\n' + b"x" * 64
         def double(x):
             for fd in range(3, 64):
                 try:
-                    os.write(fd, b'{"kind": "value", "index": 0, "shape": [2], "nbytes": 999}\\n' + b"x" * 64)
+                    os.write(fd, FAKE)
                 except OSError:
                     pass
             return [2 * v for v in x]
