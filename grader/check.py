@@ -138,12 +138,16 @@ def compare(got: np.ndarray, expected: np.ndarray, atol: float, rtol: float) -> 
     itself is not finite.
     """
     with np.errstate(invalid="ignore", over="ignore"):
-        diff = np.abs(got - expected)
-        bound = atol + rtol * np.abs(expected)
+        diff = np.subtract(got, expected)
+        np.abs(diff, out=diff)
+        bound = atol + rtol * np.abs(expected) if rtol else atol
+        ok = diff <= bound  # False wherever either side is NaN
+        if ok.all():  # the common case, in one pass over large results
+            return None
         finite_expected = np.isfinite(expected)
-        ok = diff <= bound
-        special = ~finite_expected & ((got == expected) | (np.isnan(got) & np.isnan(expected)))
-        ok = np.where(finite_expected, ok, special)
+        if not finite_expected.all():
+            special = (got == expected) | (np.isnan(got) & np.isnan(expected))
+            ok = np.where(finite_expected, ok, special)
     bad = ~ok
     count = int(bad.sum())
     if count == 0:

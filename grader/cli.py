@@ -95,10 +95,13 @@ def _grade(args: argparse.Namespace) -> int:
             "--sandbox on needs bubblewrap isolation, which this grader version "
             "cannot provide yet; use --sandbox auto (process isolation)"
         )
+    from grader.sandbox import Sandbox
+
+    sandbox = Sandbox()  # first, so that the worker boots while the grader loads
     from grader.grade import grade
     from grader.report import text, to_json
 
-    result = grade(args.submission, args.problem, args.problems)
+    result = grade(args.submission, args.problem, args.problems, sandbox)
     report_path = None
     if not args.no_report:
         report_path = args.report or args.submission.with_name(

@@ -18,25 +18,30 @@ from grader.spec import entry_points, load_problem, problem_path, problems_dir
 from grader.submission import detect_problem, explain, read_submission
 
 
-def grade(path: Path, problem_id: str | None = None, problems: Path | None = None) -> Result:
-    """Grade the file at ``path`` against ``problem_id`` (detected from the file when None)."""
-    submission = read_submission(path)
-    directory = problems_dir(problems)
-    if problem_id is None:
-        problem_id = detect_problem(submission, entry_points(directory))
-    spec_path = problem_path(directory, problem_id)
-    # The worker boots (interpreter + numpy) while this process reads the spec and computes the
-    # expected values; it receives nothing until the run starts.
-    with Sandbox() if submission.syntax_error is None else _NoSandbox() as sandbox:
-        problem = load_problem(spec_path)
+def grade(
+    path: Path,
+    problem_id: str | None = None,
+    problems: Path | None = None,
+    sandbox: Sandbox | None = None,
+) -> Result:
+    """Grade the file at ``path`` against ``problem_id`` (detected from the file when None).
+
+    Pass a freshly made ``sandbox`` to have its worker boot (interpreter and numpy) while this
+    process imports numpy, reads the spec and computes expected values; it is closed here.
+    """
+    with sandbox or Sandbox() as box:
+        submission = read_submission(path)
+        directory = problems_dir(problems)
+        if problem_id is None:
+            problem_id = detect_problem(submission, entry_points(directory))
+        problem = load_problem(problem_path(directory, problem_id))
         cases = materialise(problem)
         inputs = [CaseInput(c.index, c.args, c.time_limit) for c in cases]
         if submission.syntax_error is not None:
             message, line = submission.syntax_error
             run = Run.not_started(SubmissionError(ErrorKind.COMPILE_ERROR, message, line), inputs)
         else:
-            assert isinstance(sandbox, Sandbox)
-            run = sandbox.run(
+            run = box.run(
                 submission.source,
                 path.name,
                 problem.entry_point,
@@ -58,13 +63,3 @@ def grade(path: Path, problem_id: str | None = None, problems: Path | None = Non
         sandbox=run.mode,
         graded_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
-
-
-class _NoSandbox:
-    """Stands in for a Sandbox when the file does not even compile: nothing is started."""
-
-    def __enter__(self) -> _NoSandbox:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None

@@ -14,6 +14,7 @@ remaining cases are ``not_run``.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import math
 import os
@@ -28,15 +29,19 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+from grader.model import ErrorKind, Limits, SubmissionError, Verdict
 
-from grader import worker
-from grader.model import ErrorKind, SubmissionError, Verdict
-from grader.spec import Limits
+if TYPE_CHECKING:
+    import numpy as np
 
-WORKER = Path(worker.__file__).resolve()
+WORKER = Path(__file__).resolve().with_name("worker.py")
+MAX_HEADER = 64 * 1024  # bytes of one JSON header line from the child, newline included
+MAX_MESSAGE = 2000  # characters of one message from the child
+MAX_DIMS = 8  # dimensions of a result
+F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+PIPE_SIZE = 1 << 20
 IMPORT_TIME = 5.0  # seconds for the interpreter to start and the submission to be imported
 FINISH_TIME = 2.0  # seconds for the child to acknowledge the end of the run
 STOPS_IN_A_ROW = 2  # cases in a row that end the process before the rest are not run
@@ -87,7 +92,7 @@ class _Stop(Exception):
         self.message = message
 
 
-def clean_text(text: str, limit: int = worker.MAX_MESSAGE) -> str:
+def clean_text(text: str, limit: int = MAX_MESSAGE) -> str:
     """Text from the child made safe to show: no control characters, bounded length."""
     out = "".join(
         ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else "\N{REPLACEMENT CHARACTER}"
@@ -102,6 +107,8 @@ class _Child:
     def __init__(self, workdir: Path, capture: _Capture) -> None:
         cmd_r, self.cmd_w = os.pipe()
         self.rec_r, rec_w = os.pipe()
+        with contextlib.suppress(OSError):  # Linux: 1 MiB pipes move big results in few wakeups
+            fcntl.fcntl(rec_w, F_SETPIPE_SZ, PIPE_SIZE)
         self.out_r, out_w = os.pipe()
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -139,6 +146,7 @@ class _Child:
         self.outgoing = b""
         self.alive = True
         self.closed = False
+        self.out_open = True
 
     # -- talking -------------------------------------------------------------------------
 
@@ -161,7 +169,7 @@ class _Child:
         shape = header.get("shape")
         if (
             not isinstance(shape, list)
-            or len(shape) > worker.MAX_DIMS
+            or len(shape) > MAX_DIMS
             or not all(type(n) is int and n >= 0 for n in shape)
         ):
             raise _Stop(Verdict.CRASHED, "the process sent a malformed result header")
@@ -171,11 +179,13 @@ class _Child:
         if nbytes > max_payload:
             raise _Stop(Verdict.CRASHED, f"the result is too large ({nbytes / 2**20:.0f} MiB)")
         data = self._payload(nbytes, deadline)
+        import numpy as np  # not at module level: the worker must start before numpy loads here
+
         return header, np.frombuffer(data, dtype="<f8").reshape(shape)
 
     def _header(self, deadline: float) -> dict[str, Any]:
         while (end := self.buf.find(b"\n")) < 0:
-            if len(self.buf) > worker.MAX_HEADER:
+            if len(self.buf) > MAX_HEADER:
                 raise _Stop(Verdict.CRASHED, _MALFORMED)
             self._pump(deadline)
         raw, self.buf = bytes(self.buf[:end]), self.buf[end + 1 :]
@@ -242,12 +252,16 @@ class _Child:
             self.selector.unregister(self.cmd_w)
 
     def drain_output(self) -> None:
-        while True:
+        """Read what the child printed so far (never blocks; stops for good at end of file)."""
+        while self.out_open:
             try:
                 chunk = os.read(self.out_r, 1 << 16)
-            except (BlockingIOError, OSError):
+            except BlockingIOError:
                 return
+            except OSError:
+                chunk = b""
             if not chunk:
+                self.out_open = False
                 self.selector.unregister(self.out_r)
                 return
             self.capture.add(chunk)
@@ -362,6 +376,8 @@ class Sandbox:
             "filename": filename,
             "entry_point": entry_point,
             "arguments": dict(arguments),
+            "max_dims": MAX_DIMS,
+            "max_message": MAX_MESSAGE,
             "limits": {
                 "as": limits.memory,
                 "cpu": math.ceil(limits.time_total) + 1,

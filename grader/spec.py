@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import UsageError
+from grader.model import Limits
 from grader.yamlmap import FieldPath, Located, dotted, load
 
 ARG_TYPES = ("list", "ndarray", "int", "float")
@@ -27,14 +28,6 @@ class Tolerance:
     atol: float = 1e-4
     rtol: float = 0.0
     squeeze: bool = False  # accept results that differ only by singleton axes
-
-
-@dataclass(frozen=True)
-class Limits:
-    time_per_case: float = 2.0  # seconds of wall time for one call
-    time_total: float = 15.0  # seconds of wall time for the whole submission
-    memory: int = 1 << 30  # bytes of address space for the child process
-    output: int = 64 << 10  # bytes of printed output kept (the rest is counted, then dropped)
 
 
 @dataclass(frozen=True)

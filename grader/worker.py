@@ -30,10 +30,6 @@ from typing import Any
 
 import numpy as np
 
-MAX_HEADER = 64 * 1024  # bytes of one JSON header line, newline included
-MAX_MESSAGE = 2000  # characters of one message
-MAX_DIMS = 8
-
 
 def build_args(args: Mapping[str, Any], types_: Mapping[str, str]) -> list[Any]:
     """Positional arguments in declared order, each a fresh copy of the declared type."""
@@ -58,7 +54,7 @@ class InvalidOutput(Exception):
     """
 
 
-def to_float64(value: Any) -> np.ndarray:
+def to_float64(value: Any, max_dims: int) -> np.ndarray:
     """Whatever the function returned -> a C-contiguous float64 ndarray, or InvalidOutput."""
     if value is None:
         raise InvalidOutput("the function returned None (is a `return` statement missing?)")
@@ -73,7 +69,8 @@ def to_float64(value: Any) -> np.ndarray:
     if not is_array_like and callable(getattr(value, "numpy", None)):  # e.g. tensorflow tensors
         value = value.numpy()
     try:
-        arr = np.array(value, subok=False)
+        # an exact ndarray is used as is (no copy); anything else becomes a plain ndarray copy
+        arr = value if type(value) is np.ndarray else np.array(value, subok=False)
     except ValueError as exc:
         if "inhomogeneous" in str(exc) or "sequence" in str(exc):
             raise InvalidOutput("the result is ragged: its rows have different lengths") from None
@@ -88,7 +85,7 @@ def to_float64(value: Any) -> np.ndarray:
         raise InvalidOutput("the result holds complex numbers; real numbers are expected")
     if arr.dtype.kind not in "biuf":
         raise InvalidOutput(f"the result holds {_describe_dtype(arr)}, not only numbers")
-    if arr.ndim > MAX_DIMS:
+    if arr.ndim > max_dims:
         raise InvalidOutput(f"the result has {arr.ndim} dimensions")
     return np.ascontiguousarray(arr, dtype="<f8")
 
@@ -166,12 +163,12 @@ def _where(exc: BaseException, filename: str) -> int | None:
     return lines[-1] if lines else None
 
 
-def _describe(exc: BaseException) -> str:
+def _describe(exc: BaseException, limit: int = 200) -> str:
     if isinstance(exc, SystemExit):
         return f"called sys.exit({_short(exc.code, 60) if exc.code is not None else ''})"
     if isinstance(exc, KeyboardInterrupt):
         return "raised KeyboardInterrupt"
-    message = _short(exc, MAX_MESSAGE)
+    message = _short(exc, limit)
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
@@ -187,7 +184,12 @@ def _import(channel: Channel, setup: Mapping[str, Any]) -> Any:
     except (SyntaxError, ValueError) as exc:
         line = exc.lineno if isinstance(exc, SyntaxError) else None
         channel.send(
-            {"kind": "failed", "error": "compile_error", "message": _describe(exc), "line": line}
+            {
+                "kind": "failed",
+                "error": "compile_error",
+                "message": _describe(exc, setup["max_message"]),
+                "line": line,
+            }
         )
         return None
     try:
@@ -240,14 +242,13 @@ def _run_case(
     channel: Channel,
     func: Any,
     message: Mapping[str, Any],
-    arguments: Mapping[str, str],
-    filename: str,
+    setup: Mapping[str, Any],
 ) -> None:
-    index = message["index"]
+    index, filename = message["index"], setup["filename"]
     try:
-        args = build_args(message["args"], arguments)
+        args = build_args(message["args"], setup["arguments"])
         result = func(*args)
-        array = to_float64(result)
+        array = to_float64(result, setup["max_dims"])
     except InvalidOutput as exc:
         channel.send(
             {
@@ -276,7 +277,7 @@ def _run_case(
                 "kind": "error",
                 "index": index,
                 "verdict": "runtime_error",
-                "message": _describe(exc),
+                "message": _describe(exc, setup["max_message"]),
                 "line": _where(exc, filename),
                 "type": type(exc).__name__,
             }
@@ -302,7 +303,7 @@ def main(argv: list[str]) -> None:
         if message["op"] == "finish":
             channel.send({"kind": "done"})
             os._exit(0)
-        _run_case(channel, func, message, setup["arguments"], setup["filename"])
+        _run_case(channel, func, message, setup)
 
 
 if __name__ == "__main__":

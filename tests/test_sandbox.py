@@ -177,3 +177,17 @@ def test_mutating_the_input_changes_nothing_outside(problems: Path) -> None:
     """,
     )
     assert verdicts(result) == ["passed"] * 3
+
+
+def test_closing_its_own_output_early_is_harmless(problems: Path) -> None:
+    result = run(
+        problems,
+        """
+        import os
+        os.close(1)
+        os.close(2)
+        def double(x):
+            return [2 * v for v in x]
+    """,
+    )
+    assert verdicts(result) == ["passed"] * 3
