@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from grader import cache
 from grader.cases import materialise
 from grader.check import check_case
 from grader.model import ErrorKind, SubmissionError
@@ -35,7 +36,7 @@ def grade(
         if problem_id is None:
             problem_id = detect_problem(submission, entry_points(directory))
         problem = load_problem(problem_path(directory, problem_id))
-        cases = materialise(problem)
+        cases = cache.cases(problem.path, problem.reference, lambda: materialise(problem))
         inputs = [CaseInput(c.index, c.args, c.time_limit) for c in cases]
         if submission.syntax_error is not None:
             message, line = submission.syntax_error

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.errors import UsageError
+from grader.errors import SpecError, UsageError
 from grader.model import Limits
 from grader.yamlmap import FieldPath, Located, dotted, load
 
@@ -380,7 +380,13 @@ def parse(src: Located) -> Problem:
 
 
 def load_problem(path: Path) -> Problem:
-    return parse(load(path))
+    """Load and validate the spec at ``path`` (from the cache when its bytes were seen valid)."""
+    from grader import cache
+
+    located, remember = cache.spec(path, load)
+    problem = parse(located)
+    remember()
+    return problem
 
 
 # --------------------------------------------------------------------------------------------
@@ -413,16 +419,14 @@ def problem_path(directory: Path, problem_id: str) -> Path:
 
 
 def entry_points(directory: Path) -> dict[str, str]:
-    """Problem id -> entry point for every spec in ``directory`` (read leniently, for lookup)."""
-    import yaml
-
-    from grader.yamlmap import Loader
+    """Problem id -> entry point for every spec in ``directory`` that can be read."""
+    from grader import cache
 
     found: dict[str, str] = {}
     for path in sorted(directory.glob("*.yaml")):
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            data = cache.spec(path, load)[0].data
+        except SpecError:
             continue
         if isinstance(data, dict) and isinstance(data.get("entry_point"), str):
             found[path.stem] = data["entry_point"]

@@ -11,13 +11,12 @@ import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from grader.errors import SpecError
 
-Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
 _FLOATISH = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 FieldPath = tuple[str | int, ...]
 
@@ -55,8 +54,10 @@ def load(path: Path) -> Located:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(path, None, "", f"cannot read the file: {exc}") from None
+    import yaml  # here, not at the top: a cached spec never needs it
+
     try:
-        root = yaml.compose(text, Loader=Loader)
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else None
@@ -64,14 +65,13 @@ def load(path: Path) -> Located:
     except yaml.YAMLError as exc:
         raise SpecError(path, None, "", f"not valid YAML: {exc}") from None
     located = Located(path, None)
-    located.data = _convert(root, (), located) if root is not None else None
+    located.data = _convert(root, (), located, yaml.SafeLoader("")) if root is not None else None
     return located
 
 
-_scalars = yaml.SafeLoader("")
+def _convert(node: yaml.Node, at: FieldPath, into: Located, scalars: yaml.SafeLoader) -> Any:
+    import yaml
 
-
-def _convert(node: yaml.Node, at: FieldPath, into: Located) -> Any:
     into.lines[at] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -79,18 +79,18 @@ def _convert(node: yaml.Node, at: FieldPath, into: Located) -> Any:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise into.error(at, "YAML merge keys (<<) are not supported")
             scalar = isinstance(key_node, yaml.ScalarNode)
-            key = _scalars.construct_object(key_node) if scalar else None
+            key = scalars.construct_object(key_node) if scalar else None
             if not scalar or not isinstance(key, Hashable):
                 raise into.error(at, "a mapping key must be a plain value")
             if key in out:
                 into.lines[(*at, str(key))] = key_node.start_mark.line + 1
                 raise into.error((*at, str(key)), "duplicate key")
-            out[key] = _convert(value_node, (*at, str(key)), into)
+            out[key] = _convert(value_node, (*at, str(key)), into, scalars)
             into.lines[(*at, str(key))] = key_node.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, (*at, i), into) for i, item in enumerate(node.value)]
-    value = _scalars.construct_object(node, deep=True)
+        return [_convert(item, (*at, i), into, scalars) for i, item in enumerate(node.value)]
+    value = scalars.construct_object(node, deep=True)
     plain = isinstance(node, yaml.ScalarNode) and node.style is None
     if isinstance(value, str) and plain and _FLOATISH.match(value):
         return float(value)

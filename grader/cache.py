@@ -1,0 +1,173 @@
+"""A cache of loaded problems: grading one file then skips YAML, the reference and its work.
+
+Two kinds of entries, each keyed by the bytes it was made from and the grader's version:
+
+* ``<key>.spec.json``: the data of a valid spec file and the line of each field;
+* ``<key>-<reference sha256>.cases``: the cases of a problem with their expected values, as a
+  JSON header line followed by raw little-endian float64 data.
+
+A missing, stale or unreadable entry is ignored (and rewritten); writes are atomic. The cache
+lives in ``$GRADER_CACHE_DIR``, else ``$XDG_CACHE_HOME/grader``, else ``~/.cache/grader``;
+``GRADER_CACHE=off`` bypasses it. ``grader check`` never reads it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from grader import __version__
+from grader.yamlmap import Located
+
+if TYPE_CHECKING:
+    from grader.cases import Case
+
+
+def directory() -> Path | None:
+    if os.environ.get("GRADER_CACHE", "").lower() in {"off", "0", "no"}:
+        return None
+    if os.environ.get("GRADER_CACHE_DIR"):
+        return Path(os.environ["GRADER_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "grader"
+
+
+def _key(*parts: bytes) -> str:
+    digest = hashlib.sha256(__version__.encode())
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
+    return digest.hexdigest()[:32]
+
+
+def _write(path: Path, *chunks: bytes | memoryview) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+        tmp.replace(path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+def spec(path: Path, load: Callable[[Path], Located]) -> tuple[Located, Callable[[], None]]:
+    """The located data of the spec at ``path`` and a function that stores it once it is valid."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return load(path), lambda: None
+    where = directory()
+    entry = where / f"{_key(raw)}.spec.json" if where else None
+    if entry is not None:
+        try:
+            cached = json.loads(entry.read_bytes())
+            lines = {tuple(item[:-1]): item[-1] for item in cached["lines"]}
+            return Located(path, cached["data"], lines), lambda: None
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    located = load(path)
+
+    def store() -> None:
+        if entry is not None:
+            lines = [[*field, line] for field, line in located.lines.items()]
+            _write(entry, json.dumps({"data": located.data, "lines": lines}).encode())
+
+    return located, store
+
+
+def cases(
+    spec_path: Path, reference: Path, build: Callable[[], tuple[Case, ...]]
+) -> tuple[Case, ...]:
+    """The problem's cases from the cache, else ``build()`` them and store them."""
+    where = directory()
+    try:
+        key = _key(spec_path.read_bytes(), reference.read_bytes())
+    except OSError:
+        where = None
+    if where is None:
+        return build()
+    entry = where / f"{key}.cases"
+    try:
+        return _decode(entry.read_bytes())
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        pass
+    built = build()
+    header, blob = _encode(built)
+    _write(entry, header, *blob)
+    return built
+
+
+def _encode(built: tuple[Case, ...]) -> tuple[bytes, list[memoryview]]:
+    import numpy as np
+
+    blob: list[memoryview] = []
+    records: list[dict[str, Any]] = []
+    for case in built:
+        arrays = [case.expected] + ([] if case.published is None else [case.published])
+        blob += [memoryview(np.ascontiguousarray(a, dtype="<f8").data).cast("B") for a in arrays]
+        records.append(
+            {
+                "index": case.index,
+                "name": case.name,
+                "visibility": case.visibility.value,
+                "args": case.args,
+                "weight": case.weight,
+                "time_limit": case.time_limit,
+                "tolerance": [case.tolerance.atol, case.tolerance.rtol, case.tolerance.squeeze],
+                "expected": list(case.expected.shape),
+                "published": None if case.published is None else list(case.published.shape),
+            }
+        )
+    return json.dumps({"cases": records}).encode() + b"\n", blob
+
+
+def _decode(raw: bytes) -> tuple[Case, ...]:
+    import math
+
+    import numpy as np
+
+    from grader.cases import Case
+    from grader.model import Visibility
+    from grader.spec import Tolerance
+
+    end = raw.index(b"\n")
+    records = json.loads(raw[:end])["cases"]
+    data = np.frombuffer(raw, dtype="<f8", offset=end + 1)
+    offset = 0
+
+    def take(shape: list[int]) -> np.ndarray:
+        nonlocal offset
+        size = math.prod(shape)
+        if offset + size > data.size:
+            raise ValueError("truncated cache entry")
+        array = data[offset : offset + size].reshape(shape)
+        offset += size
+        return array
+
+    out = []
+    for r in records:
+        expected = take(r["expected"])
+        published = None if r["published"] is None else take(r["published"])
+        atol, rtol, squeeze = r["tolerance"]
+        out.append(
+            Case(
+                index=r["index"],
+                name=r["name"],
+                visibility=Visibility(r["visibility"]),
+                args=r["args"],
+                expected=expected,
+                published=published,
+                weight=r["weight"],
+                tolerance=Tolerance(atol, rtol, squeeze),
+                time_limit=r["time_limit"],
+            )
+        )
+    if offset != data.size:
+        raise ValueError("cache entry has trailing data")
+    return tuple(out)

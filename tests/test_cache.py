@@ -1,0 +1,80 @@
+"""The problem cache returns exactly what a fresh load computes, and never serves stale data."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader import cache
+from grader.cases import materialise
+from grader.spec import load_problem
+
+
+@pytest.fixture
+def problem_copy(tmp_path: Path, problems_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
+    for folder in ("problems", "reference"):
+        shutil.copytree(problems_dir.parent / folder, tmp_path / folder)
+    return tmp_path / "problems" / "softmax_jacobian.yaml"
+
+
+def cached_cases(spec_path: Path):
+    problem = load_problem(spec_path)
+    return cache.cases(problem.path, problem.reference, lambda: materialise(problem))
+
+
+def test_a_cache_hit_equals_a_fresh_computation(problem_copy: Path) -> None:
+    fresh = materialise(load_problem(problem_copy))
+    cached_cases(problem_copy)  # fills the cache
+    assert len(list((problem_copy.parent.parent / "cache").iterdir())) == 2
+    hit = cached_cases(problem_copy)
+    assert [c.args for c in hit] == [c.args for c in fresh]
+    assert [c.name for c in hit] == [c.name for c in fresh]
+    for a, b in zip(hit, fresh, strict=True):
+        np.testing.assert_array_equal(a.expected, b.expected)
+        assert (a.tolerance, a.time_limit, a.weight, a.visibility) == (
+            b.tolerance,
+            b.time_limit,
+            b.weight,
+            b.visibility,
+        )
+        assert not a.expected.flags.writeable
+
+
+def test_a_changed_reference_is_recomputed(problem_copy: Path) -> None:
+    cached_cases(problem_copy)
+    reference = problem_copy.parent.parent / "reference" / "softmax_jacobian.py"
+    reference.write_text(
+        reference.read_text().replace(
+            "np.diag(s) - np.outer(s, s)", "2 * (np.diag(s) - np.outer(s, s))"
+        )
+    )
+    again = cached_cases(problem_copy)
+    assert again[0].expected[0, 0] == pytest.approx(2 * 0.0819, abs=2e-4)
+
+
+def test_a_changed_spec_is_reparsed(problem_copy: Path) -> None:
+    assert load_problem(problem_copy).title == "Jacobian of the softmax function"
+    problem_copy.write_text(
+        problem_copy.read_text().replace(
+            "title: Jacobian of the softmax function", "title: Softmax Jacobian"
+        )
+    )
+    assert load_problem(problem_copy).title == "Softmax Jacobian"
+
+
+def test_a_corrupt_entry_is_ignored_and_rewritten(problem_copy: Path) -> None:
+    first = cached_cases(problem_copy)
+    for entry in (problem_copy.parent.parent / "cache").iterdir():
+        entry.write_bytes(entry.read_bytes()[:100])
+    again = cached_cases(problem_copy)
+    np.testing.assert_array_equal(again[-1].expected, first[-1].expected)
+
+
+def test_off_bypasses_the_cache(problem_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRADER_CACHE", "off")
+    cached_cases(problem_copy)
+    assert not (problem_copy.parent.parent / "cache").exists()
