@@ -51,6 +51,8 @@ def context(result: Result) -> dict[str, Any]:
         "examples": examples,
         "hidden": hidden,
         "hidden_passed": sum(h["passed"] for h in hidden),
+        "score": f"{result.score:g}%",
+        "points": f"{result.points:g} of {result.max_points:g} points",
         "dropped": f"{result.output_dropped:,}" if result.output_dropped else "",
     }
 

@@ -52,10 +52,10 @@ def render(result: Result, *, color: bool = False, report_path: str | None = Non
                 f"  {paint('✗', 'red')} {case.name}: {case.verdict.label}"
                 + (f" ({case.message})" if case.message else "")
             )
-            if case.hint:
-                out.append(paint(f"      hint: {case.hint}", "yellow"))
         if len(failing) > MAX_HIDDEN_LISTED:
             out.append(f"  … and {len(failing) - MAX_HIDDEN_LISTED} more")
+        for hint in dict.fromkeys(c.hint for c in failing if c.hint):  # each distinct hint once
+            out.append(paint(f"  hint: {hint}", "yellow"))
         out.append("")
     accepted = result.status is Status.ACCEPTED
     verdict = paint("accepted", "green") if accepted else paint("not accepted", "red")
