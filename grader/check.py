@@ -23,8 +23,8 @@ from grader.sandbox import Outcome
 from grader.spec import Tolerance
 
 OVERFLOW_HINT = (
-    "exp() of large logits overflows to inf (and of very negative ones underflows to 0), so the "
-    "division gives NaN: subtract max(x) from every logit before exp, which leaves softmax unchanged"
+    "exp() of large logits overflows to inf (and of very negative ones underflows to 0), so "
+    "the division gives NaN: subtract max(x) from every logit before exp; softmax is unchanged"
 )
 
 
