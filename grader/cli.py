@@ -90,14 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    if args.sandbox == "on":
-        raise UsageError(
-            "--sandbox on needs bubblewrap isolation, which this grader version "
-            "cannot provide yet; use --sandbox auto (process isolation)"
-        )
     from grader.sandbox import Sandbox
 
-    sandbox = Sandbox()  # first, so that the worker boots while the grader loads
+    sandbox = Sandbox(args.sandbox)  # first, so that the worker boots while the grader loads
     from grader.grade import grade
     from grader.report import text, to_json
 

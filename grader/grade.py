@@ -40,7 +40,8 @@ def grade(
         inputs = [CaseInput(c.index, c.args, c.time_limit) for c in cases]
         if submission.syntax_error is not None:
             message, line = submission.syntax_error
-            run = Run.not_started(SubmissionError(ErrorKind.COMPILE_ERROR, message, line), inputs)
+            error = SubmissionError(ErrorKind.COMPILE_ERROR, message, line)
+            run = Run.not_started(error, inputs, box.mode)
         else:
             run = box.run(
                 submission.source,
@@ -62,5 +63,6 @@ def grade(
         output=run.output,
         output_dropped=run.output_dropped,
         sandbox=run.mode,
+        isolation=run.isolation,
         graded_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )

@@ -22,7 +22,6 @@ import selectors
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import unicodedata
@@ -31,12 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grader import launch
 from grader.model import ErrorKind, Limits, SubmissionError, Verdict
 
 if TYPE_CHECKING:
     import numpy as np
 
-WORKER = Path(__file__).resolve().with_name("worker.py")
 MAX_HEADER = 64 * 1024  # bytes of one JSON header line from the child, newline included
 MAX_MESSAGE = 2000  # characters of one message from the child
 MAX_DIMS = 8  # dimensions of a result
@@ -48,6 +47,10 @@ STOPS_IN_A_ROW = 2  # cases in a row that end the process before the rest are no
 FILE_SIZE = 16 << 20  # bytes the child may write to any one file
 OPEN_FILES = 64
 _MALFORMED = "the process sent malformed data on the result channel"
+SETUP_REPLIES = frozenset({"ready", "failed"})
+CASE_REPLIES = frozenset({"value", "error"})
+FINISH_REPLIES = frozenset({"done"})
+ERROR_VERDICTS = frozenset({"runtime_error", "invalid_output", "memory_limit"})
 
 
 @dataclass(frozen=True)
@@ -76,11 +79,12 @@ class Run:
     outcomes: tuple[Outcome, ...]
     output: str  # printed while importing (and anything not attributable to a case)
     output_dropped: int  # bytes of printed output beyond the limit, counted and dropped
-    mode: str  # "process", or "none" when nothing was started
+    mode: str  # "bubblewrap" or "process"
+    isolation: str  # the mode in words, with what it protects
 
     @classmethod
-    def not_started(cls, failure: SubmissionError, cases: Sequence[CaseInput]) -> Run:
-        return cls(failure, tuple(_not_run(c, "") for c in cases), "", 0, "none")
+    def not_started(cls, failure: SubmissionError, cases: Sequence[CaseInput], mode: str) -> Run:
+        return cls(failure, tuple(_not_run(c, "") for c in cases), "", 0, mode, mode)
 
 
 class _Stop(Exception):
@@ -104,35 +108,27 @@ def clean_text(text: str, limit: int = MAX_MESSAGE) -> str:
 class _Child:
     """One worker process and the three pipes that connect it to us."""
 
-    def __init__(self, workdir: Path, capture: _Capture) -> None:
+    def __init__(self, mode: str, workdir: Path, capture: _Capture) -> None:
         cmd_r, self.cmd_w = os.pipe()
         self.rec_r, rec_w = os.pipe()
         with contextlib.suppress(OSError):  # Linux: 1 MiB pipes move big results in few wakeups
             fcntl.fcntl(rec_w, F_SETPIPE_SZ, PIPE_SIZE)
         self.out_r, out_w = os.pipe()
-        env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": str(workdir),
-            "TMPDIR": str(workdir),
-            "LANG": "C.UTF-8",
-            "LC_ALL": "C.UTF-8",
-            "PYTHONIOENCODING": "utf-8",
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-        }
         try:
+            argv, cwd = launch.command(mode, workdir, cmd_r, rec_w)
+            home = f"{launch.INSIDE}/work" if mode == "bubblewrap" else str(workdir)
             self.proc = subprocess.Popen(
-                [sys.executable, "-I", str(WORKER), "--cmd-fd", str(cmd_r), "--rec-fd", str(rec_w)],
+                argv,
                 stdin=subprocess.DEVNULL,
                 stdout=out_w,
                 stderr=out_w,
                 pass_fds=(cmd_r, rec_w),
-                cwd=workdir,
-                env=env,
+                cwd=cwd,
+                env=launch.environment(home),
                 start_new_session=True,
                 close_fds=True,
             )
+            launch.LIVE.add(self.proc.pid)
         finally:
             for fd in (cmd_r, rec_w, out_w):
                 os.close(fd)
@@ -144,6 +140,7 @@ class _Child:
         self.capture = capture
         self.buf = bytearray()
         self.outgoing = b""
+        self.mode = mode
         self.alive = True
         self.closed = False
         self.out_open = True
@@ -151,20 +148,29 @@ class _Child:
     # -- talking -------------------------------------------------------------------------
 
     def send(self, message: Mapping[str, Any]) -> None:
+        pending = bool(self.outgoing)
         self.outgoing += json.dumps(message, separators=(",", ":"), allow_nan=True).encode() + b"\n"
-        self.selector.register(self.cmd_w, selectors.EVENT_WRITE)
+        if not pending:
+            self.selector.register(self.cmd_w, selectors.EVENT_WRITE)
 
     def receive(
-        self, deadline: float, max_payload: int, index: int | None = None
+        self, deadline: float, expect: frozenset[str], max_payload: int = 0, index: int = -1
     ) -> tuple[dict[str, Any], np.ndarray | None]:
-        """The next record (header, payload), or _Stop on timeout, death or bad data."""
+        """The record answering what we asked, or _Stop on timeout, death or any bad data.
+
+        A record must be of a kind ``expect`` allows, for the case asked (``index``), and the
+        last thing the child sent: the worker never sends ahead, so anything after it was forged.
+        """
         header = self._header(deadline)
         kind = header.get("kind")
-        if kind not in {"ready", "failed", "value", "error", "done"}:
-            raise _Stop(Verdict.CRASHED, "the process sent a record the grader does not know")
+        if kind not in expect:
+            raise _Stop(Verdict.CRASHED, _MALFORMED)
         if kind in {"value", "error"} and header.get("index") != index:
             raise _Stop(Verdict.CRASHED, "the process sent a result for a case it was not given")
+        if kind == "error" and header.get("verdict") not in ERROR_VERDICTS:
+            raise _Stop(Verdict.CRASHED, _MALFORMED)
         if kind != "value":
+            self._nothing_more()
             return header, None
         shape = header.get("shape")
         if (
@@ -179,9 +185,14 @@ class _Child:
         if nbytes > max_payload:
             raise _Stop(Verdict.CRASHED, f"the result is too large ({nbytes / 2**20:.0f} MiB)")
         data = self._payload(nbytes, deadline)
+        self._nothing_more()
         import numpy as np  # not at module level: the worker must start before numpy loads here
 
         return header, np.frombuffer(data, dtype="<f8").reshape(shape)
+
+    def _nothing_more(self) -> None:
+        if self.buf:
+            raise _Stop(Verdict.CRASHED, "the process sent data it was not asked for")
 
     def _header(self, deadline: float) -> dict[str, Any]:
         while (end := self.buf.find(b"\n")) < 0:
@@ -273,7 +284,7 @@ class _Child:
         except subprocess.TimeoutExpired:
             return _Stop(Verdict.CRASHED, "the process closed its result channel")
         self.alive = False
-        return _Stop(*describe_exit(code))
+        return _Stop(*describe_exit(launch.exit_signal(self.mode, code), code))
 
     # -- ending --------------------------------------------------------------------------
 
@@ -287,6 +298,8 @@ class _Child:
                 os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.kill()
         self.proc.wait()
+        launch.LIVE.discard(self.proc.pid)
+        launch.kill_orphans()
         self.alive = False
         self.drain_output()
         self.selector.close()
@@ -295,10 +308,9 @@ class _Child:
                 os.close(fd)
 
 
-def describe_exit(code: int) -> tuple[Verdict, str]:
-    """A verdict and plain words for a process that ended with ``code`` mid-case."""
-    if code < 0:
-        sig = -code
+def describe_exit(sig: int | None, code: int) -> tuple[Verdict, str]:
+    """A verdict and plain words for a process that ended mid-case by ``sig`` or with ``code``."""
+    if sig is not None:
         name = signal.Signals(sig).name if sig in signal.Signals.__members__.values() else str(sig)
         if sig == signal.SIGXCPU:
             return Verdict.TIME_LIMIT, "the CPU time limit was reached"
@@ -338,12 +350,18 @@ class Sandbox:
     numpy load while the grader reads the problem; ``run`` then feeds it the cases.
     """
 
-    mode = "process"
-
-    def __init__(self, output_limit: int = Limits().output) -> None:
+    def __init__(self, sandbox: str = "auto", output_limit: int = Limits().output) -> None:
+        """``sandbox`` is ``auto|on|off``; ``on`` raises UsageError where bubblewrap cannot run."""
+        self.mode = launch.resolve(sandbox)
+        self.landlock: str | None = "not started"  # None once the worker confirms Landlock
+        launch.become_subreaper()
         self.workdir = Path(tempfile.mkdtemp(prefix="grader-run-"))
         self.capture = _Capture(output_limit)
-        self.child: _Child | None = _Child(self.workdir, self.capture)
+        self.child: _Child | None = _Child(self.mode, self.workdir, self.capture)
+
+    @property
+    def isolation(self) -> str:
+        return launch.describe(self.mode, self.landlock)
 
     def __enter__(self) -> Sandbox:
         return self
@@ -378,6 +396,7 @@ class Sandbox:
             "arguments": dict(arguments),
             "max_dims": MAX_DIMS,
             "max_message": MAX_MESSAGE,
+            "landlock": launch.fence(self.mode, self.workdir),
             "limits": {
                 "as": limits.memory,
                 "cpu": math.ceil(limits.time_total) + 1,
@@ -395,6 +414,7 @@ class Sandbox:
                 import_output,
                 self.capture.dropped,
                 self.mode,
+                self.isolation,
             )
         outcomes: list[Outcome] = []
         stops = 0
@@ -417,7 +437,7 @@ class Sandbox:
             more = position + 1 < len(cases)
             self.child = None
             if more and stops < STOPS_IN_A_ROW and time.monotonic() < total_deadline:
-                self.child = _Child(self.workdir, self.capture)
+                self.child = _Child(self.mode, self.workdir, self.capture)
                 if self._start(setup, total_deadline, limits) is not None:
                     self.child.kill()
                     self.child = None
@@ -431,6 +451,7 @@ class Sandbox:
             import_output + self.capture.take(),
             self.capture.dropped,
             self.mode,
+            self.isolation,
         )
 
     def _start(
@@ -441,7 +462,7 @@ class Sandbox:
         child.send(setup)
         deadline = min(total_deadline, time.monotonic() + max(IMPORT_TIME, limits.time_per_case))
         try:
-            header, _ = child.receive(deadline, 0)
+            header, _ = child.receive(deadline, SETUP_REPLIES)
         except _Stop as stop:
             child.kill()
             if stop.verdict is Verdict.TIME_LIMIT:
@@ -453,6 +474,8 @@ class Sandbox:
             message = f"{stop.message} while the file was being imported"
             return SubmissionError(ErrorKind.CRASHED, message, None)
         if header["kind"] == "ready":
+            refused = header.get("landlock")
+            self.landlock = None if refused is None else clean_text(str(refused), 200)
             return None
         child.drain_output()
         try:
@@ -473,7 +496,7 @@ class Sandbox:
         child.send({"op": "case", "index": case.index, "args": case.args})
         deadline = min(total_deadline, started + case.time_limit)
         try:
-            header, value = child.receive(deadline, limits.memory, case.index)
+            header, value = child.receive(deadline, CASE_REPLIES, limits.memory, case.index)
         except _Stop as stop:
             elapsed = time.monotonic() - started
             child.kill()
@@ -492,12 +515,7 @@ class Sandbox:
         output = self.capture.take()
         if header["kind"] == "value":
             return Outcome(case.index, value, None, "", None, elapsed, output)
-        try:
-            verdict = Verdict(str(header.get("verdict")))
-        except ValueError:
-            verdict = Verdict.CRASHED
-        if verdict not in {Verdict.RUNTIME_ERROR, Verdict.INVALID_OUTPUT, Verdict.MEMORY_LIMIT}:
-            verdict = Verdict.CRASHED
+        verdict = Verdict(header["verdict"])  # checked by receive
         line = header.get("line")
         return Outcome(
             case.index,
@@ -516,7 +534,7 @@ class Sandbox:
             return None
         child.send({"op": "finish"})
         try:
-            header, _ = child.receive(time.monotonic() + FINISH_TIME, 0)
+            header, _ = child.receive(time.monotonic() + FINISH_TIME, FINISH_REPLIES)
         except _Stop as stop:
             return SubmissionError(
                 ErrorKind.CRASHED,

@@ -30,7 +30,8 @@ class Result:
     cases: tuple[CaseResult, ...]
     output: str  # printed while importing, and not attributable to a case
     output_dropped: int
-    sandbox: str
+    sandbox: str  # "bubblewrap" or "process"
+    isolation: str  # the same in words, with what it protects
     graded_at: str  # ISO 8601, UTC
     version: str = __version__
 
@@ -71,6 +72,7 @@ class Result:
                 }
                 for c in self.cases
             ],
+            "sandbox": self.sandbox,
             "grader": {"version": self.version},
         }
 

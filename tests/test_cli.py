@@ -77,6 +77,7 @@ def test_json_prints_exactly_one_document(tmp_path: Path) -> None:
         "points",
         "max_points",
         "cases",
+        "sandbox",
         "grader",
     }
     assert doc["status"] == "rejected" and doc["error"] is None

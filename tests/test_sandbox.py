@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from grader.errors import UsageError
 from grader.grade import grade
+from grader.launch import bwrap_problem
 from grader.model import ErrorKind, Verdict
+from grader.sandbox import Sandbox, describe_exit
+
+MODES = [
+    pytest.param("off", id="process"),
+    pytest.param(
+        "on",
+        id="bubblewrap",
+        marks=pytest.mark.skipif(
+            bwrap_problem() is not None, reason=f"no bubblewrap here: {bwrap_problem()}"
+        ),
+    ),
+]
 
 SPEC = """\
 id: double
@@ -27,6 +40,11 @@ hidden:
 """
 
 
+@pytest.fixture(params=MODES)
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
 def problems(tmp_path: Path) -> Path:
     (tmp_path / "problems").mkdir()
@@ -38,41 +56,26 @@ def problems(tmp_path: Path) -> Path:
     return tmp_path / "problems"
 
 
-def run(problems: Path, code: str):
+def run(problems: Path, code: str, mode: str = "off"):
     path = problems.parent / "solution.py"
     path.write_text(textwrap.dedent(code))
-    return grade(path, "double", problems)
+    return grade(path, "double", problems, Sandbox(mode))
 
 
 def verdicts(result) -> list[str]:
     return [c.verdict.value for c in result.cases]
 
 
-def test_a_correct_submission_passes(problems: Path) -> None:
-    result = run(problems, "def double(x):\n    return [2 * v for v in x]\n")
-    assert verdicts(result) == ["passed"] * 3 and result.sandbox == "process"
+def test_a_correct_submission_passes(problems: Path, mode: str) -> None:
+    result = run(problems, "def double(x):\n    return [2 * v for v in x]\n", mode)
+    assert verdicts(result) == ["passed"] * 3
+    assert result.sandbox == {"off": "process", "on": "bubblewrap"}[mode]
+    assert "Landlock: reads limited" in result.isolation
 
 
-def test_garbage_on_every_inherited_descriptor_is_crashed_never_a_pass(problems: Path) -> None:
-    result = run(
-        problems,
-        """
-        import os
-        FAKE = b'{"kind": "value", "index": 0, "shape": [2], "nbytes": 999}\\n' + b"x" * 64
-        def double(x):
-            for fd in range(3, 64):
-                try:
-                    os.write(fd, FAKE)
-                except OSError:
-                    pass
-            return [2 * v for v in x]
-    """,
-    )
-    assert Verdict.PASSED.value not in verdicts(result)
-    assert result.cases[0].verdict is Verdict.CRASHED
-
-
-def test_exit_inside_the_function_is_a_crash_and_the_next_case_still_runs(problems: Path) -> None:
+def test_exit_inside_the_function_is_a_crash_and_the_next_case_still_runs(
+    problems: Path, mode: str
+) -> None:
     result = run(
         problems,
         """
@@ -82,6 +85,7 @@ def test_exit_inside_the_function_is_a_crash_and_the_next_case_still_runs(proble
                 os._exit(0)
             return [2 * v for v in x]
     """,
+        mode,
     )
     assert verdicts(result) == ["passed", "crashed", "passed"]
     assert "exited (status 0)" in result.cases[1].message
@@ -93,15 +97,10 @@ def test_sys_exit_inside_the_function_is_a_runtime_error(problems: Path) -> None
     assert result.cases[0].message == "called sys.exit(3) (line 3)"
 
 
-def test_a_segfault_is_crashed(problems: Path) -> None:
-    result = run(problems, "import ctypes\ndef double(x):\n    ctypes.string_at(0)\n")
+def test_a_segfault_is_crashed(problems: Path, mode: str) -> None:
+    result = run(problems, "import ctypes\ndef double(x):\n    ctypes.string_at(0)\n", mode)
     assert result.cases[0].verdict is Verdict.CRASHED
     assert "segmentation fault" in result.cases[0].message
-
-
-def test_unbounded_allocation_hits_the_memory_limit(problems: Path) -> None:
-    result = run(problems, "def double(x):\n    return [bytearray(1 << 30)]\n")
-    assert verdicts(result) == ["memory_limit"] * 3
 
 
 def test_an_endless_loop_costs_its_limits_then_the_rest_is_not_run(problems: Path) -> None:
@@ -125,7 +124,9 @@ def test_printed_output_is_captured_truncated_and_never_interpreted(problems: Pa
     assert result.output_dropped > 250_000
 
 
-def test_the_child_gets_a_scrubbed_environment_and_a_fresh_directory(problems: Path) -> None:
+def test_the_child_gets_a_scrubbed_environment_and_a_fresh_directory(
+    problems: Path, mode: str
+) -> None:
     os.environ["GRADER_TEST_SECRET"] = "hunter2"
     try:
         result = run(
@@ -136,47 +137,23 @@ def test_the_child_gets_a_scrubbed_environment_and_a_fresh_directory(problems: P
             def double(x):
                 return [2 * v for v in x]
         """,
+            mode,
         )
     finally:
         del os.environ["GRADER_TEST_SECRET"]
     assert "GRADER_TEST_SECRET" not in result.output and "hunter2" not in result.output
     cwd = result.output.split("] ")[1].split(" ")[0]
-    assert "grader-run-" in cwd and not Path(cwd).exists()  # removed after grading
+    if mode == "on":
+        assert cwd == "/grader/work"
+    else:
+        assert "grader-run-" in cwd and not Path(cwd).exists()  # removed after grading
     assert result.output.rstrip().endswith("[]")  # started empty
-
-
-def test_processes_started_by_the_submission_are_killed(problems: Path) -> None:
-    marker = "31.4159"
-    run(
-        problems,
-        f"""
-        import subprocess
-        subprocess.Popen(["sleep", "{marker}"])
-        def double(x):
-            return [2 * v for v in x]
-    """,
-    )
-    found = subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True, text=True)
-    assert found.stdout == ""
 
 
 def test_import_time_failures_are_submission_errors(problems: Path) -> None:
     result = run(problems, "raise RuntimeError('no')\ndef double(x):\n    return x\n")
     assert result.error is not None and result.error.kind is ErrorKind.IMPORT_ERROR
     assert result.error.line == 1 and verdicts(result) == ["not_run"] * 3
-
-
-def test_mutating_the_input_changes_nothing_outside(problems: Path) -> None:
-    result = run(
-        problems,
-        """
-        def double(x):
-            out = [2 * v for v in x]
-            x.append(99.0)
-            return out
-    """,
-    )
-    assert verdicts(result) == ["passed"] * 3
 
 
 def test_closing_its_own_output_early_is_harmless(problems: Path) -> None:
@@ -191,3 +168,30 @@ def test_closing_its_own_output_early_is_harmless(problems: Path) -> None:
     """,
     )
     assert verdicts(result) == ["passed"] * 3
+
+
+def test_sandbox_on_says_why_it_cannot_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader import launch
+
+    monkeypatch.setattr(
+        launch, "_probe", "bubblewrap is not installed (Debian: apt-get install bubblewrap)"
+    )
+    with pytest.raises(UsageError, match="--sandbox on: bubblewrap is not installed"):
+        Sandbox("on")
+    auto = Sandbox("auto")
+    auto.close()
+    assert auto.mode == "process"
+
+
+@pytest.mark.parametrize(
+    ("signal_number", "verdict", "words"),
+    [
+        (24, Verdict.TIME_LIMIT, "CPU time limit"),  # SIGXCPU from RLIMIT_CPU
+        (11, Verdict.CRASHED, "segmentation fault"),
+        (9, Verdict.CRASHED, "signal SIGKILL"),
+        (None, Verdict.CRASHED, "exited (status 3)"),
+    ],
+)
+def test_how_a_process_ended_becomes_a_verdict(signal_number, verdict, words) -> None:
+    got, message = describe_exit(signal_number, 3)
+    assert got is verdict and words in message

@@ -25,7 +25,7 @@ def render(result: Result, *, color: bool = False, report_path: str | None = Non
     )
     out: list[str] = [
         paint(f"{result.problem} · {result.title}", "bold"),
-        paint(f"{result.path} (sha256 {result.sha256[:12]})", "dim"),
+        paint(f"{result.path} (sha256 {result.sha256[:12]}) · isolation: {result.sandbox}", "dim"),
         "",
     ]
     if result.error is not None:

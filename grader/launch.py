@@ -1,0 +1,229 @@
+"""How a worker process is started: the isolation mode, its command line, and what is left behind.
+
+Two modes (``--sandbox auto|on|off``):
+
+* ``bubblewrap``: the worker runs under ``bwrap`` in new user, PID, network, IPC and UTS
+  namespaces, as uid 65534, dying with its parent, seeing read-only only what it needs (the
+  interpreter, its libraries and site-packages, and the worker script) plus its own working
+  directory; no problems, no reference, no home directory, no network.
+* ``process``: a plain child process in its own session, with the same limits and environment but
+  the file system of the user running the grader.
+
+``auto`` picks bubblewrap where it works (probed once per process), else process; ``on`` insists.
+The grader process is a child subreaper, so that a process that escapes the worker's session
+(``start_new_session=True``) is re-parented to the grader and killed when the run ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import shutil
+import signal
+import site
+import subprocess
+import sys
+from pathlib import Path
+
+from grader.errors import UsageError
+
+WORKER = Path(__file__).resolve().with_name("worker.py")
+NOBODY = 65534
+PR_SET_CHILD_SUBREAPER = 36
+INSIDE = "/grader"  # where the working directory and the worker appear inside bubblewrap
+
+_probe: str | bool | None = False  # False: not probed yet; None: works; str: why not
+LIVE: set[int] = set()  # worker processes started and not yet reaped, by any Sandbox
+
+
+def bwrap_problem() -> str | None:
+    """None when bubblewrap works on this machine; else the reason it does not (probed once)."""
+    global _probe
+    if _probe is False:
+        exe = shutil.which("bwrap")
+        if exe is None:
+            _probe = "bubblewrap is not installed (Debian: apt-get install bubblewrap)"
+        else:
+            try:
+                done = subprocess.run(
+                    [exe, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"],
+                    capture_output=True,
+                    timeout=10,
+                    check=False,
+                )
+                error = done.stderr.decode(errors="replace").strip().splitlines()
+                _probe = (
+                    None
+                    if done.returncode == 0
+                    else (
+                        "bubblewrap cannot create namespaces here"
+                        + (f" ({error[-1]})" if error else "")
+                    )
+                )
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                _probe = f"bubblewrap does not run: {exc}"
+    return _probe if isinstance(_probe, str) else None
+
+
+def resolve(requested: str) -> str:
+    """``auto|on|off`` -> ``bubblewrap|process``; ``on`` without bubblewrap is a UsageError."""
+    if requested == "off":
+        return "process"
+    problem = bwrap_problem()
+    if problem is None:
+        return "bubblewrap"
+    if requested == "on":
+        raise UsageError(
+            f"--sandbox on: {problem}; use --sandbox auto to fall back to process isolation"
+        )
+    return "process"
+
+
+def environment(home: str) -> dict[str, str]:
+    """The whole environment of the worker: nothing of the grader's is passed on."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": home,
+        "TMPDIR": home,
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONIOENCODING": "utf-8",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+
+
+def readable_paths() -> list[str]:
+    """What the worker must be able to read: the interpreter, its libraries, site-packages."""
+    paths = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        sys.base_exec_prefix,
+        str(Path(sys.executable).resolve().parent),
+        *site.getsitepackages(),
+    }
+    for system in ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/etc/ld.so.cache"):
+        paths.add(system)
+    return sorted(p for p in paths if os.path.exists(p))
+
+
+def command(mode: str, workdir: Path, cmd_fd: int, rec_fd: int) -> tuple[list[str], Path]:
+    """The worker's argv and the working directory to start it in."""
+    python = [sys.executable, "-I"]
+    fds = ["--cmd-fd", str(cmd_fd), "--rec-fd", str(rec_fd)]
+    if mode == "process":
+        return [*python, str(WORKER), *fds], workdir
+    argv = [
+        shutil.which("bwrap") or "bwrap",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--uid",
+        str(NOBODY),
+        "--gid",
+        str(NOBODY),
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+    ]
+    for path in readable_paths():
+        if os.path.islink(path):
+            argv += ["--symlink", os.readlink(path), path]
+        else:
+            argv += ["--ro-bind", path, path]
+    argv += [
+        "--bind",
+        str(workdir),
+        f"{INSIDE}/work",
+        "--ro-bind",
+        str(WORKER),
+        f"{INSIDE}/worker.py",
+        "--chdir",
+        f"{INSIDE}/work",
+        "--",
+    ]
+    return [*argv, *python, f"{INSIDE}/worker.py", *fds], workdir
+
+
+def fence(mode: str, workdir: Path) -> dict[str, list[str]]:
+    """What Landlock lets the worker touch: read the interpreter, write its working directory."""
+    if mode == "bubblewrap":
+        return {
+            "read": [*readable_paths(), f"{INSIDE}/worker.py"],
+            "write": [f"{INSIDE}/work", "/dev/null"],
+        }
+    return {"read": [*readable_paths(), str(WORKER)], "write": [str(workdir), "/dev/null"]}
+
+
+def describe(mode: str, landlock: str | None) -> str:
+    """The isolation in words, for reports."""
+    fenced = (
+        (
+            "Landlock: reads limited to the interpreter and its libraries, writes to the "
+            "working directory, no TCP"
+        )
+        if landlock is None
+        else f"no Landlock ({landlock})"
+    )
+    if mode == "bubblewrap":
+        return f"bubblewrap (namespaces, uid {NOBODY}, no network); {fenced}"
+    return f"process (own session, limits, scrubbed environment); {fenced}"
+
+
+def exit_signal(mode: str, code: int) -> int | None:
+    """The signal that ended the worker, from its exit status (bwrap reports 128 + signal)."""
+    if code < 0:
+        return -code
+    if mode == "bubblewrap" and code > 128:
+        return code - 128
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Processes that outlive the worker.
+
+
+def become_subreaper() -> None:
+    """Make orphaned descendants re-parent to this process (Linux); harmless elsewhere."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def kill_orphans() -> int:
+    """Kill and reap every child of this process that is not a live worker; returns how many.
+
+    A child subreaper receives processes whose parent died; once the worker is gone, any child
+    we did not start ourselves is one the submission left behind.
+    """
+    killed = 0
+    for _ in range(50):  # each round may re-parent the killed processes' children to us
+        orphans = [pid for pid in _children() if pid not in LIVE]
+        if not orphans:
+            break
+        for pid in orphans:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+            killed += 1
+    return killed
+
+
+def _children() -> list[int]:
+    pids: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{os.getpid()}/task")
+    except OSError:
+        return pids
+    for task in tasks:
+        with contextlib.suppress(OSError, ValueError):
+            text = Path(f"/proc/{os.getpid()}/task/{task}/children").read_text()
+            pids += [int(p) for p in text.split()]
+    return pids

@@ -1,0 +1,5 @@
+# threat: calls os._exit(0) while being imported
+# error: crashed
+import os
+
+os._exit(0)

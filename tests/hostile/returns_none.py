@@ -1,0 +1,4 @@
+# threat: returns None
+# expect: invalid_output, invalid_output, invalid_output
+def double(x):
+    return None

@@ -1,0 +1,115 @@
+"""The hostile corpus: every file in tests/hostile/ gets its declared verdicts, in both modes.
+
+Each file says what it tries (``# threat:``) and what it must get: ``# expect:`` lists the
+verdicts of the three cases of the ``double`` problem, ``# error:`` a submission-level error.
+Grading each takes at most the problem's limits plus a small margin; afterwards nothing the
+submission started is running, its working directory is gone, and the problem files are unchanged.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.grade import grade
+from grader.launch import bwrap_problem
+from grader.sandbox import Sandbox
+
+HOSTILE = Path(__file__).parent / "hostile"
+FILES = sorted(HOSTILE.glob("*.py"))
+SPEC = """\
+id: double
+title: Double a vector
+entry_point: double
+arguments: {x: list}
+statement: Return 2 * x.
+limits: {time_per_case: 1s, time_total: 6s, memory: 512MiB, output: 4KiB}
+examples:
+  - {name: first, args: {x: [1.0, 2.0]}}
+hidden:
+  - {name: second, args: {x: [3.0]}}
+  - {name: third, args: {x: [-1.0, 0.5, 4.0]}}
+"""
+TOTAL_LIMIT = 6.0
+MARGIN = 3.0  # worker start-ups, restarts and teardown
+MODES = [
+    pytest.param("off", id="process"),
+    pytest.param(
+        "on",
+        id="bubblewrap",
+        marks=pytest.mark.skipif(
+            bwrap_problem() is not None, reason=f"no bubblewrap here: {bwrap_problem()}"
+        ),
+    ),
+]
+
+
+LANDLOCKED = {"tampers_with_files", "reads_the_reference"}  # process mode relies on Landlock here
+
+
+def landlock_available() -> bool:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    return libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1)) >= 1
+
+
+def declared(path: Path, key: str) -> str | None:
+    match = re.search(rf"^# {key}: (.+)$", path.read_text(), flags=re.M)
+    return match[1].strip() if match else None
+
+
+@pytest.fixture(scope="module")
+def problems(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("hostile-root")
+    (root / "problems").mkdir()
+    (root / "reference").mkdir()
+    (root / "problems" / "double.yaml").write_text(SPEC)
+    (root / "reference" / "double.py").write_text("def double(x):\n    return [2 * v for v in x]\n")
+    return root / "problems"
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_every_file_declares_its_threat_and_outcome() -> None:
+    assert len(FILES) >= 25
+    for path in FILES:
+        assert declared(path, "threat"), path.name
+        assert (declared(path, "expect") is None) != (declared(path, "error") is None), path.name
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_hostile_submission(path: Path, mode: str, problems: Path, tmp_path: Path) -> None:
+    if mode == "off" and path.stem in LANDLOCKED and not landlock_available():
+        pytest.skip("process isolation without Landlock cannot hide or protect files")
+    before = digest(problems.parent)
+    solution = tmp_path / "solution.py"
+    solution.write_text(path.read_text())
+    started = time.monotonic()
+    result = grade(solution, "double", problems, Sandbox(mode))
+    elapsed = time.monotonic() - started
+
+    verdicts = ", ".join(c.verdict.value for c in result.cases)
+    if (error := declared(path, "error")) is not None:
+        assert result.error is not None and result.error.kind.value == error, result.error
+        assert verdicts == "not_run, not_run, not_run"
+    else:
+        assert result.error is None, result.error
+        assert verdicts == declared(path, "expect")
+    assert result.sandbox == ("bubblewrap" if mode == "on" else "process")
+    assert elapsed < TOTAL_LIMIT + MARGIN
+    assert digest(problems.parent) == before  # problem and reference untouched
+    stray = subprocess.run(["pgrep", "-f", "sleep 86.75309"], capture_output=True, text=True)
+    assert stray.stdout == "", "a process started by the submission is still running"
