@@ -31,7 +31,17 @@ from grader.errors import UsageError
 WORKER = Path(__file__).resolve().with_name("worker.py")
 NOBODY = 65534
 PR_SET_CHILD_SUBREAPER = 36
-INSIDE = "/grader"  # where the working directory and the worker appear inside bubblewrap
+INSIDE = "/grader"
+# new user, PID, network, IPC, UTS and cgroup namespaces; uid/gid nobody; killed with its parent
+ISOLATE = [
+    "--unshare-all",
+    "--die-with-parent",
+    "--new-session",
+    "--uid",
+    str(NOBODY),
+    "--gid",
+    str(NOBODY),
+]  # where the working directory and the worker appear inside bubblewrap
 
 _probe: str | bool | None = False  # False: not probed yet; None: works; str: why not
 LIVE: set[int] = set()  # worker processes started and not yet reaped, by any Sandbox
@@ -47,7 +57,7 @@ def bwrap_problem() -> str | None:
         else:
             try:
                 done = subprocess.run(
-                    [exe, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"],
+                    [exe, "--ro-bind", "/", "/", *ISOLATE, "true"],
                     capture_output=True,
                     timeout=10,
                     check=False,
@@ -118,13 +128,7 @@ def command(mode: str, workdir: Path, cmd_fd: int, rec_fd: int) -> tuple[list[st
         return [*python, str(WORKER), *fds], workdir
     argv = [
         shutil.which("bwrap") or "bwrap",
-        "--unshare-all",
-        "--die-with-parent",
-        "--new-session",
-        "--uid",
-        str(NOBODY),
-        "--gid",
-        str(NOBODY),
+        *ISOLATE,
         "--proc",
         "/proc",
         "--dev",

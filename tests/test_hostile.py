@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import re
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -23,19 +24,7 @@ from grader.sandbox import Sandbox
 
 HOSTILE = Path(__file__).parent / "hostile"
 FILES = sorted(HOSTILE.glob("*.py"))
-SPEC = """\
-id: double
-title: Double a vector
-entry_point: double
-arguments: {x: list}
-statement: Return 2 * x.
-limits: {time_per_case: 1s, time_total: 6s, memory: 512MiB, output: 4KiB}
-examples:
-  - {name: first, args: {x: [1.0, 2.0]}}
-hidden:
-  - {name: second, args: {x: [3.0]}}
-  - {name: third, args: {x: [-1.0, 0.5, 4.0]}}
-"""
+PROBLEM = HOSTILE / "problem"  # problems/double.yaml + reference/double.py, copied per run
 TOTAL_LIMIT = 6.0
 MARGIN = 3.0  # worker start-ups, restarts and teardown
 MODES = [
@@ -66,11 +55,8 @@ def declared(path: Path, key: str) -> str | None:
 
 @pytest.fixture(scope="module")
 def problems(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("hostile-root")
-    (root / "problems").mkdir()
-    (root / "reference").mkdir()
-    (root / "problems" / "double.yaml").write_text(SPEC)
-    (root / "reference" / "double.py").write_text("def double(x):\n    return [2 * v for v in x]\n")
+    root = tmp_path_factory.mktemp("hostile-root") / "problem"
+    shutil.copytree(PROBLEM, root)
     return root / "problems"
 
 

@@ -1,0 +1,2 @@
+def double(x):
+    return [2 * v for v in x]
