@@ -143,6 +143,8 @@ class _Child:
         self.mode = mode
         self.alive = True
         self.closed = False
+        self.started = time.monotonic()
+        self.cpu_seconds = math.inf  # the CPU time limit, once the setup has set it
         self.out_open = True
 
     # -- talking -------------------------------------------------------------------------
@@ -284,7 +286,10 @@ class _Child:
         except subprocess.TimeoutExpired:
             return _Stop(Verdict.CRASHED, "the process closed its result channel")
         self.alive = False
-        return _Stop(*describe_exit(launch.exit_signal(self.mode, code), code))
+        # The CPU limit's SIGKILL needs at least this long on every core; earlier, it was not it.
+        lived = (time.monotonic() - self.started) * (os.cpu_count() or 1)
+        cpu_spent = lived >= self.cpu_seconds
+        return _Stop(*describe_exit(launch.exit_signal(self.mode, code), code, cpu_spent))
 
     # -- ending --------------------------------------------------------------------------
 
@@ -308,7 +313,7 @@ class _Child:
                 os.close(fd)
 
 
-def describe_exit(sig: int | None, code: int) -> tuple[Verdict, str]:
+def describe_exit(sig: int | None, code: int, cpu_spent: bool = False) -> tuple[Verdict, str]:
     """A verdict and plain words for a process that ended mid-case by ``sig`` or with ``code``."""
     if sig is not None:
         name = signal.Signals(sig).name if sig in signal.Signals.__members__.values() else str(sig)
@@ -318,6 +323,8 @@ def describe_exit(sig: int | None, code: int) -> tuple[Verdict, str]:
             return Verdict.CRASHED, "the process crashed (segmentation fault)"
         if sig == signal.SIGXFSZ:
             return Verdict.CRASHED, "the process wrote a file larger than allowed"
+        if sig == signal.SIGKILL and cpu_spent:  # RLIMIT_CPU's hard limit, SIGXCPU ignored
+            return Verdict.TIME_LIMIT, "killed (SIGKILL) at the CPU time limit"
         return Verdict.CRASHED, f"the process was killed by signal {name}"
     return Verdict.CRASHED, f"the process exited (status {code}) before returning a result"
 
@@ -359,6 +366,11 @@ class Sandbox:
         self.capture = _Capture(output_limit)
         self.child: _Child | None = _Child(self.mode, self.workdir, self.capture)
 
+    @staticmethod
+    def cpu_seconds(limits: Limits) -> int:
+        """The soft CPU limit (SIGXCPU); the hard one, a second later, is SIGKILL."""
+        return math.ceil(limits.time_total) + 1
+
     @property
     def isolation(self) -> str:
         return launch.describe(self.mode, self.landlock)
@@ -399,7 +411,7 @@ class Sandbox:
             "landlock": launch.fence(self.mode, self.workdir),
             "limits": {
                 "as": limits.memory,
-                "cpu": math.ceil(limits.time_total) + 1,
+                "cpu": self.cpu_seconds(limits),
                 "fsize": FILE_SIZE,
                 "nofile": OPEN_FILES,
                 "core": 0,
@@ -460,6 +472,7 @@ class Sandbox:
         child = self.child
         assert child is not None
         child.send(setup)
+        child.cpu_seconds = self.cpu_seconds(limits) + 1
         deadline = min(total_deadline, time.monotonic() + max(IMPORT_TIME, limits.time_per_case))
         try:
             header, _ = child.receive(deadline, SETUP_REPLIES)

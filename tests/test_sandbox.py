@@ -188,10 +188,18 @@ def test_sandbox_on_says_why_it_cannot_run(monkeypatch: pytest.MonkeyPatch) -> N
     [
         (24, Verdict.TIME_LIMIT, "CPU time limit"),  # SIGXCPU from RLIMIT_CPU
         (11, Verdict.CRASHED, "segmentation fault"),
-        (9, Verdict.CRASHED, "signal SIGKILL"),
+        (6, Verdict.CRASHED, "signal SIGABRT"),
         (None, Verdict.CRASHED, "exited (status 3)"),
     ],
 )
 def test_how_a_process_ended_becomes_a_verdict(signal_number, verdict, words) -> None:
     got, message = describe_exit(signal_number, 3)
     assert got is verdict and words in message
+
+
+def test_sigkill_is_the_cpu_limit_only_when_enough_cpu_time_could_have_passed() -> None:
+    assert describe_exit(9, 0, cpu_spent=True)[0] is Verdict.TIME_LIMIT
+    assert describe_exit(9, 0, cpu_spent=False) == (
+        Verdict.CRASHED,
+        "the process was killed by signal SIGKILL",
+    )
