@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from grader.channel import describe_exit
 from grader.errors import UsageError
 from grader.grade import grade
 from grader.launch import bwrap_problem
 from grader.model import ErrorKind, Verdict
-from grader.sandbox import Sandbox, describe_exit
+from grader.sandbox import Sandbox
 
 MODES = [
     pytest.param("off", id="process"),
