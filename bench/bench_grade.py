@@ -3,7 +3,8 @@
 Measures in one run, interleaving every command in each repetition so machine noise hits all alike:
 
 * floor: a fresh interpreter running ``import numpy``;
-* the full CLI on the reference solution (36 cases), without and with the HTML report;
+* the full CLI on the reference solution (36 cases), without and with the HTML report, and in
+  process isolation (``--sandbox off``) as well as the default (bubblewrap where available);
 * the alternative: a plain pytest file checking the same 36 cases with ``np.allclose``;
 * ``grade()`` in-process on the same file;
 * the per-case overhead: ``grade()`` on synthetic copies of the problem with N small generated
@@ -134,6 +135,9 @@ def main() -> None:
         benches = {
             "floor (import numpy)": run_command([py, "-c", "import numpy"]),
             "cli grade --no-report": run_command([py, "-m", "grader", "grade", ref, "--no-report"]),
+            "cli grade --sandbox off": run_command(
+                [py, "-m", "grader", "grade", ref, "--no-report", "--sandbox", "off"]
+            ),
             "cli grade --report": run_command(
                 [py, "-m", "grader", "grade", ref, "--report", str(tmp / "r.html")]
             ),
