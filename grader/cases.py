@@ -9,6 +9,8 @@ for ``grader check``. Nothing in this module ever reaches the submission's proce
 from __future__ import annotations
 
 import importlib.util
+import math
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -61,6 +63,16 @@ def load_reference(problem: Problem) -> ModuleType:
     return module
 
 
+TIME_FLOOR = 1.0  # seconds: no derived limit is shorter
+TIME_MULTIPLIER = 20  # learners write loops where the reference is vectorised
+
+
+def derived_limit(reference_seconds: float) -> float:
+    """A case's time limit when the spec sets none: 20x the reference's time, at least 1 s,
+    rounded up to a tenth of a second."""
+    return max(TIME_FLOOR, math.ceil(reference_seconds * TIME_MULTIPLIER * 10) / 10)
+
+
 def materialise(problem: Problem, reference: ModuleType | None = None) -> tuple[Case, ...]:
     """All cases in order (examples, hidden, generated), each with its expected value."""
     reference = reference or load_reference(problem)
@@ -77,7 +89,9 @@ def materialise(problem: Problem, reference: ModuleType | None = None) -> tuple[
         time_limit: float | None,
         where: tuple[Path, int | None],
     ) -> None:
+        started = time.perf_counter()
         expected = _solve(solve, problem, args, name, where)
+        took = time.perf_counter() - started
         cases.append(
             Case(
                 index=len(cases),
@@ -88,7 +102,7 @@ def materialise(problem: Problem, reference: ModuleType | None = None) -> tuple[
                 published=None if published is None else np.asarray(published, dtype=np.float64),
                 weight=weight,
                 tolerance=tolerance,
-                time_limit=time_limit or problem.limits.time_per_case,
+                time_limit=time_limit or problem.limits.time_per_case or derived_limit(took),
             )
         )
 

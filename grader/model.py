@@ -71,7 +71,7 @@ class SubmissionError:
 
 @dataclass(frozen=True)
 class Limits:
-    time_per_case: float = 2.0  # seconds of wall time for one call
+    time_per_case: float | None = None  # seconds of wall time for one call; None: derived
     time_total: float = 15.0  # seconds of wall time for the whole submission
     memory: int = 1 << 30  # bytes of address space for the child process
     output: int = 64 << 10  # bytes of printed output kept (the rest is counted, then dropped)

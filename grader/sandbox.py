@@ -202,7 +202,9 @@ class Sandbox:
         assert child is not None
         child.send(setup)
         child.cpu_seconds = self.cpu_seconds(limits) + 1
-        deadline = min(total_deadline, time.monotonic() + max(IMPORT_TIME, limits.time_per_case))
+        deadline = min(
+            total_deadline, time.monotonic() + max(IMPORT_TIME, limits.time_per_case or 0)
+        )
         try:
             header, _ = child.receive(deadline, SETUP_REPLIES)
         except Stop as stop:

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader import schema
 from grader.errors import SpecError, UsageError
 from grader.model import Limits
 from grader.yamlmap import FieldPath, Located, dotted, load
-
-ARG_TYPES = ("list", "ndarray", "int", "float")
 
 
 @dataclass(frozen=True)
@@ -77,10 +76,9 @@ class Problem:
 
 
 # --------------------------------------------------------------------------------------------
-# Field readers: each takes the located file and a field path, returns a clean value or raises.
+# Readers, one per kind of value in grader/schema.py: each takes the located file and a field
+# path, and returns a clean value or raises a SpecError naming both.
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$")
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*$")
 _SIZE_UNITS = {
     None: 1,
     "B": 1,
@@ -91,7 +89,6 @@ _SIZE_UNITS = {
     "MB": 10**6,
     "GB": 10**9,
 }
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def _get(src: Located, at: FieldPath) -> Any:
@@ -101,22 +98,7 @@ def _get(src: Located, at: FieldPath) -> Any:
     return value
 
 
-def _mapping(src: Located, at: FieldPath, required: set[str], optional: set[str]) -> dict[str, Any]:
-    value = _get(src, at)
-    if not isinstance(value, dict):
-        raise src.error(at, f"expected a mapping, got {_kind(value)}")
-    for key in value:
-        if key not in required | optional:
-            close = _closest(str(key), required | optional)
-            hint = f" (did you mean '{close}'?)" if close else ""
-            known = ", ".join(sorted(required | optional))
-            raise src.error((*at, str(key)), f"unknown key{hint}; known keys: {known}")
-    for key in sorted(required - set(value)):
-        raise src.error(at, f"missing required key '{key}'")
-    return value
-
-
-def _string(src: Located, at: FieldPath, *, pattern: re.Pattern[str] | None = None) -> str:
+def _string(src: Located, at: FieldPath, pattern: re.Pattern[str] | None = None) -> str:
     value = _get(src, at)
     if not isinstance(value, str) or not value.strip():
         raise src.error(at, f"expected a non-empty string, got {_kind(value)}")
@@ -125,7 +107,7 @@ def _string(src: Located, at: FieldPath, *, pattern: re.Pattern[str] | None = No
     return value
 
 
-def _number(src: Located, at: FieldPath, *, minimum: float = 0.0, positive: bool = False) -> float:
+def _number(src: Located, at: FieldPath, minimum: float = 0.0, positive: bool = False) -> float:
     value = _get(src, at)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise src.error(at, f"expected a number, got {_kind(value)}")
@@ -134,7 +116,7 @@ def _number(src: Located, at: FieldPath, *, minimum: float = 0.0, positive: bool
     return float(value)
 
 
-def _integer(src: Located, at: FieldPath, *, minimum: int = 0) -> int:
+def _integer(src: Located, at: FieldPath, minimum: int = 0) -> int:
     value = _get(src, at)
     if isinstance(value, bool) or not isinstance(value, int):
         raise src.error(at, f"expected an integer, got {_kind(value)}")
@@ -143,11 +125,18 @@ def _integer(src: Located, at: FieldPath, *, minimum: int = 0) -> int:
     return value
 
 
+def _boolean(src: Located, at: FieldPath) -> bool:
+    value = _get(src, at)
+    if not isinstance(value, bool):
+        raise src.error(at, f"expected true or false, got {_kind(value)}")
+    return value
+
+
 def _duration(src: Located, at: FieldPath) -> float:
     value = _get(src, at)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = float(value)
-    elif isinstance(value, str) and (m := _DURATION.match(value)):
+    elif isinstance(value, str) and (m := schema.DURATION.match(value)):
         seconds = float(m[1]) / (1000 if m[2] == "ms" else 1)
     else:
         raise src.error(at, f"expected a duration such as 2s or 500ms, got {value!r}")
@@ -160,7 +149,7 @@ def _size(src: Located, at: FieldPath) -> int:
     value = _get(src, at)
     if isinstance(value, int) and not isinstance(value, bool):
         size = value
-    elif isinstance(value, str) and (m := _SIZE.match(value)):
+    elif isinstance(value, str) and (m := schema.SIZE.match(value)):
         size = int(float(m[1]) * _SIZE_UNITS[m[2]])
     else:
         raise src.error(at, f"expected a size such as 512MiB or 1GiB, got {value!r}")
@@ -169,11 +158,10 @@ def _size(src: Located, at: FieldPath) -> int:
     return size
 
 
-def _numeric(src: Located, at: FieldPath, what: str) -> Any:
+def _numeric(src: Located, at: FieldPath) -> Any:
     """A number or a rectangular nested list of numbers; returns it unchanged."""
-    shape = _shape_of(src, at, _get(src, at))
-    if shape is None:
-        raise src.error(at, f"{what} must be a number or a rectangular list of numbers")
+    if _shape_of(src, at, _get(src, at)) is None:
+        raise src.error(at, "expected a number or a rectangular list of numbers")
     return _get(src, at)
 
 
@@ -218,48 +206,103 @@ def _kind(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _closest(word: str, options: set[str]) -> str | None:
+def _closest(word: str, options: Iterable[str]) -> str | None:
     import difflib
 
     found = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
     return found[0] if found else None
 
 
+def _arguments(src: Located, at: FieldPath) -> dict[str, str]:
+    value = _get(src, at)
+    if not isinstance(value, dict) or not value:
+        raise src.error(at, "declare at least one argument (name: list|ndarray|int|float)")
+    for name, kind in value.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise src.error(at, f"{name!r} is not a Python identifier")
+        if kind not in schema.ARG_TYPES:
+            raise src.error((*at, name), f"type must be one of {', '.join(schema.ARG_TYPES)}")
+    return dict(value)
+
+
+def _plain_mapping(src: Located, at: FieldPath) -> dict[str, Any]:
+    value = _get(src, at)
+    if not isinstance(value, dict):
+        raise src.error(at, f"expected a mapping, got {_kind(value)}")
+    return value
+
+
+_READERS: dict[str, Callable[[Located, FieldPath], Any]] = {
+    "string": _string,
+    "problem_id": lambda src, at: _string(src, at, schema.PROBLEM_ID),
+    "identifier": lambda src, at: _string(src, at, schema.IDENTIFIER),
+    "number": _number,
+    "positive": lambda src, at: _number(src, at, positive=True),
+    "integer": _integer,
+    "count": lambda src, at: _integer(src, at, minimum=1),
+    "boolean": _boolean,
+    "duration": _duration,
+    "size": _size,
+    "numeric": _numeric,
+    "arguments": _arguments,
+    "args": _plain_mapping,  # checked against the declared arguments by _args
+    "params": _plain_mapping,
+}
+
+
+def _section(src: Located, at: FieldPath, name: str) -> dict[str, Any]:
+    """Read a mapping by its table in grader/schema.py: known keys only, required ones present,
+    each value read by its kind (sections and lists of sections recursively)."""
+    value = _get(src, at)
+    if not isinstance(value, dict):
+        raise src.error(at, f"expected a mapping, got {_kind(value)}")
+    keys = schema.SPEC[name]
+    for key in value:
+        if key not in keys:
+            close = _closest(str(key), keys)
+            hint = f" (did you mean '{close}'?)" if close else ""
+            raise src.error((*at, str(key)), f"unknown key{hint}; known keys: {', '.join(keys)}")
+    for key, spec in keys.items():
+        if spec.required and key not in value:
+            raise src.error(at, f"missing required key '{key}'")
+    out: dict[str, Any] = {}
+    for key in value:
+        kind, where = keys[key].kind, (*at, key)
+        if kind.startswith("section:"):
+            out[key] = _section(src, where, kind.split(":", 1)[1])
+        elif kind.startswith("list:"):
+            items = _get(src, where)
+            if not isinstance(items, list):
+                raise src.error(where, f"expected a list, got {_kind(items)}")
+            section = kind.split(":", 1)[1]
+            out[key] = [_section(src, (*where, i), section) for i in range(len(items))]
+        else:
+            out[key] = _READERS[kind](src, where)
+    return out
+
+
 # --------------------------------------------------------------------------------------------
-# The spec itself.
-
-_TOP_REQUIRED = {"id", "title", "entry_point", "arguments", "statement"}
-_TOP_OPTIONAL = {"signature", "limits", "check", "reference", "examples", "hidden", "generated"}
-_CASE_KEYS = {"expected", "weight", "check", "time_limit"}
-_GEN_KEYS = {"generator", "params", "count", "seed", "weight", "check", "time_limit"}
+# From validated sections to the Problem.
 
 
-def _tolerance(src: Located, at: FieldPath, base: Tolerance) -> Tolerance:
-    raw = _mapping(src, at, set(), {"atol", "rtol", "squeeze"})
-    atol = _number(src, (*at, "atol")) if "atol" in raw else base.atol
-    rtol = _number(src, (*at, "rtol")) if "rtol" in raw else base.rtol
-    squeeze = base.squeeze
-    if "squeeze" in raw:
-        if not isinstance(raw["squeeze"], bool):
-            raise src.error((*at, "squeeze"), "expected true or false")
-        squeeze = raw["squeeze"]
-    if atol == 0 and rtol == 0:
+def _tolerance(src: Located, at: FieldPath, raw: Mapping[str, Any], base: Tolerance) -> Tolerance:
+    tolerance = Tolerance(
+        raw.get("atol", base.atol), raw.get("rtol", base.rtol), raw.get("squeeze", base.squeeze)
+    )
+    if tolerance.atol == 0 and tolerance.rtol == 0:
         raise src.error(at, "atol and rtol are both 0: only bit-identical floats would pass")
-    return Tolerance(atol, rtol, squeeze)
+    return tolerance
 
 
-def _limits(src: Located, at: FieldPath) -> Limits:
-    raw = _mapping(src, at, set(), {"time_per_case", "time_total", "memory", "output"})
+def _limits(src: Located, at: FieldPath, raw: Mapping[str, Any]) -> Limits:
     d = Limits()
     limits = Limits(
-        time_per_case=_duration(src, (*at, "time_per_case"))
-        if "time_per_case" in raw
-        else d.time_per_case,
-        time_total=_duration(src, (*at, "time_total")) if "time_total" in raw else d.time_total,
-        memory=_size(src, (*at, "memory")) if "memory" in raw else d.memory,
-        output=_size(src, (*at, "output")) if "output" in raw else d.output,
+        raw.get("time_per_case", d.time_per_case),
+        raw.get("time_total", d.time_total),
+        raw.get("memory", d.memory),
+        raw.get("output", d.output),
     )
-    if limits.time_total < limits.time_per_case:
+    if limits.time_per_case is not None and limits.time_total < limits.time_per_case:
         raise src.error((*at, "time_total"), "is shorter than time_per_case")
     if limits.memory < 256 << 20:
         raise src.error((*at, "memory"), "below 256MiB the interpreter and numpy cannot start")
@@ -267,109 +310,115 @@ def _limits(src: Located, at: FieldPath) -> Limits:
 
 
 def _args(src: Located, at: FieldPath, arguments: Mapping[str, str]) -> dict[str, Any]:
-    raw = _mapping(src, at, set(arguments), set())
+    raw = _get(src, at)
+    for key in raw:
+        if key not in arguments:
+            known = ", ".join(arguments)
+            raise src.error((*at, str(key)), f"unknown key; known keys: {known}")
     for name, kind in arguments.items():
         where = (*at, name)
+        if name not in raw:
+            raise src.error(at, f"missing required key '{name}'")
         if kind in ("list", "ndarray"):
-            _numeric(src, where, f"argument '{name}'")
+            _numeric(src, where)
         elif kind == "int":
             _integer(src, where, minimum=-(2**63))
         else:
             _number(src, where, minimum=-math.inf)
-    return raw
+    return dict(raw)
 
 
 def _case(
-    src: Located, at: FieldPath, visibility: str, arguments: Mapping[str, str], tolerance: Tolerance
+    src: Located,
+    at: FieldPath,
+    raw: Mapping[str, Any],
+    visibility: str,
+    arguments: Mapping[str, str],
+    tolerance: Tolerance,
 ) -> CaseSpec:
-    raw = _mapping(src, at, {"name", "args"}, _CASE_KEYS)
     return CaseSpec(
-        name=_string(src, (*at, "name")),
+        name=raw["name"],
         visibility=visibility,
         args=_args(src, (*at, "args"), arguments),
-        expected=_numeric(src, (*at, "expected"), "expected") if "expected" in raw else None,
-        weight=_number(src, (*at, "weight"), positive=True) if "weight" in raw else 1.0,
-        tolerance=_tolerance(src, (*at, "check"), tolerance) if "check" in raw else tolerance,
-        time_limit=_duration(src, (*at, "time_limit")) if "time_limit" in raw else None,
+        expected=raw.get("expected"),
+        weight=raw.get("weight", 1.0),
+        tolerance=_tolerance(src, (*at, "check"), raw["check"], tolerance)
+        if "check" in raw
+        else tolerance,
+        time_limit=raw.get("time_limit"),
         line=src.line(at),
     )
 
 
-def _generated(src: Located, at: FieldPath, tolerance: Tolerance) -> GeneratedSpec:
-    raw = _mapping(src, at, {"name", "generator", "count", "seed"}, _GEN_KEYS)
-    params = _mapping(src, (*at, "params"), set(), set(raw["params"])) if "params" in raw else {}
+def _generated(
+    src: Located, at: FieldPath, raw: Mapping[str, Any], tolerance: Tolerance
+) -> GeneratedSpec:
     return GeneratedSpec(
-        name=_string(src, (*at, "name")),
-        generator=_string(src, (*at, "generator"), pattern=re.compile(r"^[A-Za-z_]\w*$")),
-        params=params,
-        count=_integer(src, (*at, "count"), minimum=1),
-        seed=_integer(src, (*at, "seed")),
-        weight=_number(src, (*at, "weight"), positive=True) if "weight" in raw else 1.0,
-        tolerance=_tolerance(src, (*at, "check"), tolerance) if "check" in raw else tolerance,
-        time_limit=_duration(src, (*at, "time_limit")) if "time_limit" in raw else None,
+        name=raw["name"],
+        generator=raw["generator"],
+        params=raw.get("params", {}),
+        count=raw["count"],
+        seed=raw["seed"],
+        weight=raw.get("weight", 1.0),
+        tolerance=_tolerance(src, (*at, "check"), raw["check"], tolerance)
+        if "check" in raw
+        else tolerance,
+        time_limit=raw.get("time_limit"),
         line=src.line(at),
     )
-
-
-def _list(
-    src: Located, at: FieldPath, raw: dict[str, Any], key: str, each: Callable[[FieldPath], Any]
-) -> tuple[Any, ...]:
-    if key not in raw:
-        return ()
-    value = raw[key]
-    if not isinstance(value, list):
-        raise src.error((*at, key), f"expected a list, got {_kind(value)}")
-    return tuple(each((*at, key, i)) for i in range(len(value)))
 
 
 def parse(src: Located) -> Problem:
     """Validate the located YAML of one problem and build the ``Problem``."""
-    top: FieldPath = ()
-    raw = _mapping(src, top, _TOP_REQUIRED, _TOP_OPTIONAL)
-    problem_id = _string(src, ("id",), pattern=_ID)
+    raw = _section(src, (), "problem")
+    problem_id = raw["id"]
     if problem_id != src.path.stem:
         raise src.error(("id",), f"'{problem_id}' differs from the file name '{src.path.stem}'")
-    arguments = _mapping(src, ("arguments",), set(), set(raw["arguments"] or {}))
-    if not arguments:
-        raise src.error(("arguments",), "declare at least one argument (name: list|ndarray|...)")
-    for name, kind in arguments.items():
-        if not isinstance(name, str) or not name.isidentifier():
-            raise src.error(("arguments",), f"{name!r} is not a Python identifier")
-        if kind not in ARG_TYPES:
-            raise src.error(("arguments", name), f"type must be one of {', '.join(ARG_TYPES)}")
-    tolerance = _tolerance(src, ("check",), Tolerance()) if "check" in raw else Tolerance()
+    arguments = raw["arguments"]
+    tolerance = (
+        _tolerance(src, ("check",), raw["check"], Tolerance()) if "check" in raw else Tolerance()
+    )
     reference = src.path.parent.parent / "reference" / f"{problem_id}.py"
     if "reference" in raw:
-        reference = (src.path.parent / _string(src, ("reference",))).resolve()
+        reference = (src.path.parent / raw["reference"]).resolve()
 
-    examples = _list(
-        src, top, raw, "examples", lambda at: _case(src, at, "example", arguments, tolerance)
+    examples = tuple(
+        _case(src, ("examples", i), item, "example", arguments, tolerance)
+        for i, item in enumerate(raw.get("examples", []))
     )
-    hidden = _list(
-        src, top, raw, "hidden", lambda at: _case(src, at, "hidden", arguments, tolerance)
+    hidden = tuple(
+        _case(src, ("hidden", i), item, "hidden", arguments, tolerance)
+        for i, item in enumerate(raw.get("hidden", []))
     )
-    generated = _list(src, top, raw, "generated", lambda at: _generated(src, at, tolerance))
+    generated = tuple(
+        _generated(src, ("generated", i), item, tolerance)
+        for i, item in enumerate(raw.get("generated", []))
+    )
     if not examples and not hidden and not generated:
-        raise src.error(top, "the problem has no cases (examples, hidden or generated)")
+        raise src.error((), "the problem has no cases (examples, hidden or generated)")
     seen: dict[str, FieldPath] = {}
-    for key, items in (("examples", examples), ("hidden", hidden), ("generated", generated)):
+    groups: tuple[tuple[str, Sequence[CaseSpec | GeneratedSpec]], ...] = (
+        ("examples", examples),
+        ("hidden", hidden),
+        ("generated", generated),
+    )
+    for key, items in groups:
         for i, item in enumerate(items):
             if item.name in seen:
                 also = dotted(seen[item.name])
-                raise src.error(
-                    (key, i, "name"), f"duplicate case name '{item.name}' (also {also})"
-                )
+                message = f"duplicate case name '{item.name}' (also {also})"
+                raise src.error((key, i, "name"), message)
             seen[item.name] = (key, i)
     if not reference.is_file():
         raise src.error(("reference",), f"reference solution not found: {reference}")
     return Problem(
         id=problem_id,
-        title=_string(src, ("title",)),
-        entry_point=_string(src, ("entry_point",), pattern=re.compile(r"^[A-Za-z_]\w*$")),
-        signature=_string(src, ("signature",)) if "signature" in raw else "",
-        arguments=dict(arguments),
-        statement=_string(src, ("statement",)),
-        limits=_limits(src, ("limits",)) if "limits" in raw else Limits(),
+        title=raw["title"],
+        entry_point=raw["entry_point"],
+        signature=raw.get("signature", ""),
+        arguments=arguments,
+        statement=raw["statement"],
+        limits=_limits(src, ("limits",), raw["limits"]) if "limits" in raw else Limits(),
         tolerance=tolerance,
         examples=examples,
         hidden=hidden,

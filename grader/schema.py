@@ -1,0 +1,188 @@
+"""The problem spec's keys in one table, read by the loader and turned into the JSON Schema.
+
+Every key of every section has a kind (how its value is read and checked), whether it is
+required, its default as documented, and a one-line meaning. ``grader/spec.py`` reads a spec
+section by section through this table; ``json_schema()`` turns the same table into the JSON
+Schema published as ``docs/problem.schema.json`` (``python -m grader.schema`` rewrites it), which
+editors use to complete and check ``problems/*.yaml``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+ARG_TYPES = ("list", "ndarray", "int", "float")
+PROBLEM_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$")
+SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*$")
+
+
+@dataclass(frozen=True)
+class Key:
+    kind: str  # see KINDS
+    doc: str
+    required: bool = False
+    default: str | None = None  # as documented; the loader's own default is the same value
+
+
+CASE_CHECK = Key("section:check", "tolerance for this case only; keys as in the top-level check")
+CASE_TIME = Key("duration", "wall-time limit of this case", default="limits.time_per_case")
+
+SPEC: dict[str, dict[str, Key]] = {
+    "problem": {
+        "id": Key(
+            "problem_id",
+            "the problem's id: lower case, digits, _; equals the file name",
+            required=True,
+        ),
+        "title": Key("string", "a short human title", required=True),
+        "entry_point": Key("identifier", "the function the learner defines", required=True),
+        "signature": Key("string", "the signature shown to learners, e.g. f(x: list[float])"),
+        "arguments": Key(
+            "arguments",
+            "argument name -> list | ndarray | int | float: call "
+            "order and the type each argument is passed as",
+            required=True,
+        ),
+        "statement": Key("string", "the statement (Markdown), shown by grader show", required=True),
+        "limits": Key("section:limits", "resource limits of one submission"),
+        "check": Key("section:check", "the comparison rule for every case (a case may override)"),
+        "reference": Key(
+            "string",
+            "path of the reference solution, relative to this file",
+            default="../reference/<id>.py",
+        ),
+        "examples": Key("list:case", "visible cases: learners see inputs, expected and got"),
+        "hidden": Key("list:case", "hidden cases: learners see name, verdict and time only"),
+        "generated": Key("list:generated", "hidden cases made by a generator in the reference"),
+    },
+    "limits": {
+        "time_per_case": Key(
+            "duration",
+            "wall-time limit of one call, e.g. 2s or 500ms",
+            default="derived from the reference's time",
+        ),
+        "time_total": Key("duration", "wall-time limit of the whole submission", default="15s"),
+        "memory": Key("size", "address-space limit of the submission's process", default="1GiB"),
+        "output": Key("size", "printed output kept for the report", default="64KiB"),
+    },
+    "check": {
+        "atol": Key("number", "absolute tolerance", default="1e-4"),
+        "rtol": Key(
+            "number",
+            "relative tolerance: pass when |got - expected| <= atol + rtol * |expected|",
+            default="0",
+        ),
+        "squeeze": Key(
+            "boolean", "accept results that differ only by axes of length 1", default="false"
+        ),
+    },
+    "case": {
+        "name": Key("string", "unique among all cases; shown to learners", required=True),
+        "args": Key(
+            "args", "argument name -> value (a number or nested lists of numbers)", required=True
+        ),
+        "expected": Key("numeric", "the published value; must agree with the reference"),
+        "weight": Key("positive", "points of this case", default="1"),
+        "check": CASE_CHECK,
+        "time_limit": CASE_TIME,
+    },
+    "generated": {
+        "name": Key(
+            "string", "case names are '<name> #k' (just <name> when count is 1)", required=True
+        ),
+        "generator": Key(
+            "identifier", "a function (rng, **params) -> args in the reference", required=True
+        ),
+        "params": Key("params", "keyword arguments of the generator"),
+        "count": Key("count", "how many cases", required=True),
+        "seed": Key(
+            "integer", "case k draws from numpy.random.default_rng([seed, k])", required=True
+        ),
+        "weight": Key("positive", "points of each case", default="1"),
+        "check": CASE_CHECK,
+        "time_limit": CASE_TIME,
+    },
+}
+
+_NUMBER = {"type": "number"}
+KINDS: dict[str, dict[str, Any]] = {
+    "string": {"type": "string", "minLength": 1},
+    "problem_id": {"type": "string", "pattern": PROBLEM_ID.pattern},
+    "identifier": {"type": "string", "pattern": IDENTIFIER.pattern},
+    "number": {"type": "number", "minimum": 0},
+    "positive": {"type": "number", "exclusiveMinimum": 0},
+    "integer": {"type": "integer", "minimum": 0},
+    "count": {"type": "integer", "minimum": 1},
+    "boolean": {"type": "boolean"},
+    "duration": {
+        "anyOf": [
+            {"type": "number", "exclusiveMinimum": 0},
+            {"type": "string", "pattern": DURATION.pattern},
+        ]
+    },
+    "size": {
+        "anyOf": [
+            {"type": "integer", "exclusiveMinimum": 0},
+            {"type": "string", "pattern": SIZE.pattern},
+        ]
+    },
+    "numeric": {"$ref": "#/$defs/numeric"},
+    "arguments": {
+        "type": "object",
+        "minProperties": 1,
+        "propertyNames": {"pattern": IDENTIFIER.pattern},
+        "additionalProperties": {"enum": list(ARG_TYPES)},
+    },
+    "args": {"type": "object", "additionalProperties": {"$ref": "#/$defs/numeric"}},
+    "params": {"type": "object"},
+}
+
+
+def _fragment(kind: str) -> dict[str, Any]:
+    if kind.startswith("section:"):
+        return {"$ref": f"#/$defs/{kind.split(':', 1)[1]}"}
+    if kind.startswith("list:"):
+        return {"type": "array", "items": {"$ref": f"#/$defs/{kind.split(':', 1)[1]}"}}
+    return dict(KINDS[kind])
+
+
+def _section(name: str) -> dict[str, Any]:
+    keys = SPEC[name]
+    properties = {}
+    for key, spec in keys.items():
+        prop = {**_fragment(spec.kind), "description": spec.doc}
+        if spec.default is not None:
+            prop["description"] += f" (default: {spec.default})"
+        properties[key] = prop
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [k for k, s in keys.items() if s.required],
+        "properties": properties,
+    }
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft-07, which editors support best) of a problem spec."""
+    defs = {name: _section(name) for name in SPEC if name != "problem"}
+    defs["numeric"] = {"anyOf": [_NUMBER, {"type": "array", "items": {"$ref": "#/$defs/numeric"}}]}
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "https://grader.local/problem.schema.json",
+        "title": "grader problem spec (problems/<id>.yaml)",
+        **_section("problem"),
+        "$defs": defs,
+    }
+
+
+def render() -> str:
+    return json.dumps(json_schema(), indent=2) + "\n"
+
+
+if __name__ == "__main__":
+    print(render(), end="")
