@@ -6,17 +6,19 @@ everything the submission does becomes part of the returned ``Result``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from grader import cache
-from grader.cases import materialise
+from grader.cases import Case, materialise
 from grader.check import check_case
 from grader.model import ErrorKind, SubmissionError
 from grader.sandbox import CaseInput, Run, Sandbox
 from grader.score import Result, score
-from grader.spec import entry_points, load_problem, problem_path, problems_dir
-from grader.submission import detect_problem, explain, read_submission
+from grader.spec import Problem, entry_points, load_problem, problem_path, problems_dir
+from grader.submission import Submission, detect_problem, explain, read_submission
 
 
 def grade(
@@ -37,20 +39,32 @@ def grade(
             problem_id = detect_problem(submission, entry_points(directory))
         problem = load_problem(problem_path(directory, problem_id))
         cases = cache.cases(problem.path, problem.reference, lambda: materialise(problem))
-        inputs = [CaseInput(c.index, c.args, c.time_limit) for c in cases]
-        if submission.syntax_error is not None:
-            message, line = submission.syntax_error
-            error = SubmissionError(ErrorKind.COMPILE_ERROR, message, line)
-            run = Run.not_started(error, inputs, box.mode)
-        else:
-            run = box.run(
-                submission.source,
-                path.name,
-                problem.entry_point,
-                problem.arguments,
-                inputs,
-                problem.limits,
-            )
+        return run_cases(submission, problem, cases, box)
+
+
+def run_cases(
+    submission: Submission,
+    problem: Problem,
+    cases: Sequence[Case],
+    box: Sandbox,
+    time_scale: float = 1.0,
+) -> Result:
+    """Run ``submission`` on ``cases`` in ``box`` and score it; ``time_scale`` stretches limits."""
+    inputs = [CaseInput(c.index, c.args, c.time_limit * time_scale) for c in cases]
+    if submission.syntax_error is not None:
+        message, line = submission.syntax_error
+        error = SubmissionError(ErrorKind.COMPILE_ERROR, message, line)
+        run = Run.not_started(error, inputs, box.mode)
+    else:
+        limits = replace(problem.limits, time_total=problem.limits.time_total * time_scale)
+        run = box.run(
+            submission.source,
+            submission.path.name,
+            problem.entry_point,
+            problem.arguments,
+            inputs,
+            limits,
+        )
     results = tuple(check_case(c, o) for c, o in zip(cases, run.outcomes, strict=True))
     failure = run.failure and explain(run.failure, submission, problem.entry_point)
     return score(

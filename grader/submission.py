@@ -26,6 +26,7 @@ class Submission:
     sha256: str
     names: Mapping[str, int]  # top-level name -> line that defines it (best effort)
     syntax_error: tuple[str, int | None] | None  # (message, line)
+    helpers: frozenset[str] = frozenset()  # top-level names used inside its functions
 
 
 def read_submission(path: Path) -> Submission:
@@ -44,11 +45,13 @@ def read_submission(path: Path) -> Submission:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return Submission(path, str(path), "", sha256, {}, ("the file is not UTF-8 text", line))
-    names, error = _parse(source)
-    return Submission(path, str(path), source, sha256, names, error)
+    names, error, helpers = _parse(source)
+    return Submission(path, str(path), source, sha256, names, error, helpers)
 
 
-def _parse(source: str) -> tuple[dict[str, int], tuple[str, int | None] | None]:
+def _parse(
+    source: str,
+) -> tuple[dict[str, int], tuple[str, int | None] | None, frozenset[str]]:
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
@@ -56,9 +59,9 @@ def _parse(source: str) -> tuple[dict[str, int], tuple[str, int | None] | None]:
             m[1]: source.count("\n", 0, m.start()) + 1
             for m in re.finditer(r"^def\s+([A-Za-z_]\w*)", source, flags=re.M)
         }
-        return found, (f"SyntaxError: {exc.msg}", exc.lineno)
+        return found, (f"SyntaxError: {exc.msg}", exc.lineno), frozenset()
     except (RecursionError, MemoryError, ValueError) as exc:
-        return {}, (f"the file cannot be compiled: {type(exc).__name__}", None)
+        return {}, (f"the file cannot be compiled: {type(exc).__name__}", None), frozenset()
     names: dict[str, int] = {}
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -69,7 +72,19 @@ def _parse(source: str) -> tuple[dict[str, int], tuple[str, int | None] | None]:
             names[node.target.id] = node.lineno
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names.update(((a.asname or a.name).split(".")[0], node.lineno) for a in node.names)
-    return names, None
+    return names, None, _helpers(tree)
+
+
+def _helpers(tree: ast.Module) -> frozenset[str]:
+    """Names used inside the file's top-level functions (the functions they call)."""
+    used = {
+        n.id
+        for f in tree.body
+        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for n in ast.walk(f)
+        if isinstance(n, ast.Name) and n.id != f.name
+    }
+    return frozenset(used)
 
 
 def detect_problem(submission: Submission, entry_points: dict[str, str]) -> str:
@@ -81,6 +96,8 @@ def detect_problem(submission: Submission, entry_points: dict[str, str]) -> str:
             for pid, entry in entry_points.items()
             if difflib.get_close_matches(entry, submission.names, n=1, cutoff=0.8)
         )
+    if len(matches) > 1:  # a softmax_jacobian file often defines softmax: a helper, not the answer
+        matches = [pid for pid in matches if entry_points[pid] not in submission.helpers] or matches
     if len(matches) == 1:
         return matches[0]
     if not matches:

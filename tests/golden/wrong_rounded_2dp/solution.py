@@ -1,8 +1,1 @@
-import numpy as np
-
-
-def softmax_jacobian(x):
-    z = np.asarray(x, dtype=float)
-    s = np.exp(z - z.max())
-    s /= s.sum()
-    return np.round(np.diag(s) - np.outer(s, s), 2)
+../../../reference/softmax_jacobian/wrong_answer/rounded_2dp.py
