@@ -61,6 +61,23 @@ def _parser() -> argparse.ArgumentParser:
         default="auto",
         help="isolation: 'on' requires bubblewrap, 'auto' uses it where available",
     )
+    listing = commands.add_parser("list", help="list the problems")
+    show = commands.add_parser("show", help="a problem's statement, signature, examples, limits")
+    show.add_argument("id", metavar="ID")
+    show.add_argument("--starter", type=Path, metavar="FILE", help="also write a starter file")
+    new = commands.add_parser("new", help="scaffold a new problem and its reference")
+    new.add_argument("id", metavar="ID")
+    check = commands.add_parser("check", help="prove problems sound (all when none is given)")
+    check.add_argument("ids", nargs="*", metavar="ID")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--sandbox", choices=("auto", "on", "off"), default="auto")
+    for sub in (listing, show, new, check):
+        sub.add_argument(
+            "--problems",
+            type=Path,
+            metavar="DIR",
+            help="folder of problem specs (default: the nearest problems/ upwards)",
+        )
     return parser
 
 
@@ -70,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _parser().print_help(sys.stderr)
         return Exit.USAGE
     try:
-        return _grade(args)
+        command = {"grade": _grade, "list": _list, "show": _show, "new": _new, "check": _check}
+        return command[args.command](args)
     except UsageError as exc:
         print(f"grader: error: {exc}", file=sys.stderr)
         return Exit.USAGE
@@ -122,3 +140,59 @@ def _grade(args: argparse.Namespace) -> int:
             text.render(result, color=color, report_path=str(report_path) if report_path else None)
         )
     return Exit.ACCEPTED if result.status is Status.ACCEPTED else Exit.REJECTED
+
+
+def _list(args: argparse.Namespace) -> int:
+    from grader.authoring import listing
+    from grader.spec import problems_dir
+
+    sys.stdout.write(listing(problems_dir(args.problems)))
+    return Exit.ACCEPTED
+
+
+def _show(args: argparse.Namespace) -> int:
+    from grader.authoring import show, starter
+    from grader.spec import load_problem, problem_path, problems_dir
+
+    problem = load_problem(problem_path(problems_dir(args.problems), args.id))
+    sys.stdout.write(show(problem))
+    if args.starter:
+        starter(problem, args.starter)
+        print(f"\nStarter written: {args.starter}  (then: grader grade {args.starter})")
+    return Exit.ACCEPTED
+
+
+def _new(args: argparse.Namespace) -> int:
+    from grader.authoring import new
+
+    directory = args.problems or Path("problems")
+    for path in new(args.id, directory):
+        print(f"created {path}")
+    print(
+        f"Next: write the reference in {directory.parent / 'reference' / args.id}.py, "
+        f"then run: grader check {args.id}"
+    )
+    return Exit.ACCEPTED
+
+
+def _check(args: argparse.Namespace) -> int:
+    import json
+
+    from grader.spec import problem_path, problems_dir
+    from grader.verify import check_problem, render
+
+    directory = problems_dir(args.problems)
+    paths = [problem_path(directory, i) for i in args.ids] or sorted(directory.glob("*.yaml"))
+    if not paths:
+        raise UsageError(f"no problems in {directory}")
+    reports = [check_problem(p, args.sandbox) for p in paths]
+    if args.format == "json":
+        print(
+            json.dumps(
+                {"ok": all(r.ok for r in reports), "problems": [r.document() for r in reports]},
+                indent=2,
+            )
+        )
+    else:
+        sys.stdout.write(render(reports))
+    return Exit.ACCEPTED if all(r.ok for r in reports) else Exit.REJECTED
