@@ -180,6 +180,32 @@ def json_schema() -> dict[str, Any]:
     }
 
 
+def markdown() -> str:
+    """The key reference of docs/authoring.md, one table per section."""
+    titles = {
+        "problem": "Top level",
+        "limits": "`limits`",
+        "check": "`check` (top level or per case)",
+        "case": "Each case of `examples` and `hidden`",
+        "generated": "Each entry of `generated`",
+    }
+    out = []
+    for name, keys in SPEC.items():
+        out += [
+            f"#### {titles[name]}",
+            "",
+            "| key | kind | required | default | meaning |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for key, spec in keys.items():
+            out.append(
+                f"| `{key}` | {spec.kind} | {'yes' if spec.required else ''} | "
+                f"{spec.default or ''} | {spec.doc.replace('|', '&#124;')} |"
+            )
+        out.append("")
+    return "\n".join(out)
+
+
 def render() -> str:
     return json.dumps(json_schema(), indent=2) + "\n"
 

@@ -53,3 +53,9 @@ def test_every_key_is_documented() -> None:
         for key, spec in keys.items():
             assert spec.doc, f"{section}.{key}"
             assert spec.kind in schema.KINDS or spec.kind.split(":")[0] in {"section", "list"}
+
+
+def test_the_authoring_guide_lists_every_key() -> None:
+    guide = (ROOT / "docs" / "authoring.md").read_text()
+    table = guide.split("<!-- keys:start -->\n")[1].split("<!-- keys:end -->")[0]
+    assert table == schema.markdown(), "regenerate the table in docs/authoring.md"
