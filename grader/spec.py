@@ -274,6 +274,8 @@ def _section(src: Located, at: FieldPath, name: str) -> dict[str, Any]:
             items = _get(src, where)
             if not isinstance(items, list):
                 raise src.error(where, f"expected a list, got {_kind(items)}")
+            if not items:
+                raise src.error(where, "an empty list: add cases or remove the key")
             section = kind.split(":", 1)[1]
             out[key] = [_section(src, (*where, i), section) for i in range(len(items))]
         else:

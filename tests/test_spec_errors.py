@@ -114,15 +114,19 @@ def write(tmp_path: Path, text: str, reference: bool = True) -> Path:
         ("id: p", "id: q", 1, "id", "'q' differs from the file name 'p'"),
         ("entry_point: f", "entry_point: f\nentry_point: g", 4, "entry_point", "duplicate key"),
         ("statement: Return x.", "statement: [unclosed", 6, "", "not valid YAML"),
-        ("hidden:\n  - {name: two, args: {x: [3.0]}}\n", "hidden: []\n", 1, "", "no cases"),
+        (
+            "hidden:\n  - {name: two, args: {x: [3.0]}}\n",
+            "hidden: []\n",
+            12,
+            "hidden",
+            "an empty list: add cases or remove the key",
+        ),
     ],
     ids=lambda v: v if isinstance(v, str) and len(v) < 30 else None,
 )
 def test_spec_errors_name_line_and_field(tmp_path, old, new, line, field, words) -> None:
     assert old in GOOD
     text = GOOD.replace(old, new)
-    if "no cases" in words:
-        text = text[: text.index("examples:")] + "examples: []\nhidden: []\n"
     with pytest.raises(SpecError) as caught:
         load_problem(write(tmp_path, text))
     error = caught.value
@@ -156,3 +160,9 @@ def test_generated_count_must_be_positive(tmp_path: Path) -> None:
 def test_the_good_spec_loads(tmp_path: Path) -> None:
     problem = load_problem(write(tmp_path, GOOD))
     assert [c.name for c in problem.examples + problem.hidden] == ["one", "two"]
+
+
+def test_a_problem_without_any_case_is_an_error(tmp_path: Path) -> None:
+    text = GOOD[: GOOD.index("examples:")]
+    with pytest.raises(SpecError, match="the problem has no cases"):
+        load_problem(write(tmp_path, text))
