@@ -117,7 +117,7 @@ def write(tmp_path: Path, text: str, reference: bool = True) -> Path:
         (
             "hidden:\n  - {name: two, args: {x: [3.0]}}\n",
             "hidden: []\n",
-            12,
+            11,
             "hidden",
             "an empty list: add cases or remove the key",
         ),
