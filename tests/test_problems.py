@@ -1,0 +1,32 @@
+"""Every shipped problem passes ``grader check`` and keeps several known-verdict submissions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.verify import VERDICT_FOLDERS, check_problem, render
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = sorted((ROOT / "problems").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.stem)
+def test_the_shipped_problem_passes_check(spec: Path) -> None:
+    report = check_problem(spec)
+    assert report.ok, render([report])
+    assert not [w for w in report.warnings if "too close to the limit" in w], report.warnings
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.stem)
+def test_the_shipped_problem_keeps_known_verdict_submissions(spec: Path) -> None:
+    folder = ROOT / "reference" / spec.stem
+    counts = {v: len(list((folder / v).glob("*.py"))) for v in VERDICT_FOLDERS}
+    assert counts["accepted"] >= 2, counts
+    assert counts["wrong_answer"] >= 2, counts
+    assert sum(counts.values()) >= 5, counts
+
+
+def test_the_shipped_problems_are_the_family() -> None:
+    assert {p.stem for p in SPECS} >= {"softmax_jacobian"}
