@@ -223,7 +223,8 @@ def _grade(
     path: Path, problem: Problem, cases: Sequence[Case], sandbox: str, time_scale: float = 1.0
 ) -> tuple[Result, float]:
     started = time.monotonic()
-    result = run_cases(read_submission(path), problem, cases, Sandbox(sandbox), time_scale)
+    with Sandbox(sandbox) as box:
+        result = run_cases(read_submission(path), problem, cases, box, time_scale)
     return result, time.monotonic() - started
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,10 @@ SPECS = sorted((ROOT / "problems").glob("*.yaml"))
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.stem)
 def test_the_shipped_problem_passes_check(spec: Path) -> None:
+    before = set(Path(tempfile.gettempdir()).glob("grader-run-*"))
     report = check_problem(spec)
     assert report.ok, render([report])
+    assert set(Path(tempfile.gettempdir()).glob("grader-run-*")) == before  # nothing left behind
     assert not [w for w in report.warnings if "too close to the limit" in w], report.warnings
 
 
