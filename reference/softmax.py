@@ -1,0 +1,24 @@
+"""Reference solution and case generators for ``softmax``.
+
+Every expected value is computed from ``softmax`` below, so it shifts by max(x) before exp: the
+result is unchanged and exp never overflows.
+"""
+
+import numpy as np
+
+
+def softmax(x):
+    z = np.asarray(x, dtype=np.float64)
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def random_logits(rng, n, scale):
+    """Normal logits, standard deviation ``scale``, of a random length in n = [low, high]."""
+    low, high = n
+    return {"x": (rng.standard_normal(int(rng.integers(low, high + 1))) * scale).tolist()}
+
+
+def spread_logits(rng, n, low, high):
+    """``n`` logits uniform in [low, high]."""
+    return {"x": rng.uniform(low, high, size=n).tolist()}
