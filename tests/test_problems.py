@@ -32,4 +32,12 @@ def test_the_shipped_problem_keeps_known_verdict_submissions(spec: Path) -> None
 
 
 def test_the_shipped_problems_are_the_family() -> None:
-    assert {p.stem for p in SPECS} >= {"softmax_jacobian"}
+    assert {p.stem for p in SPECS} == {
+        "softmax_jacobian",
+        "softmax",
+        "log_softmax",
+        "softmax_jacobian_batched",
+        "softmax_jacobian_full",
+        "softmax_backward",
+        "cross_entropy_logits_grad",
+    }

@@ -1,0 +1,23 @@
+"""Reference solution and case generators for ``softmax_jacobian_full``.
+
+For Z of shape (M, Q) with a row-wise softmax S, dS[p, q] / dZ[i, j] is zero unless p == i, and
+the row's softmax Jacobian when it is: the (M, Q, M, Q) result is block diagonal.
+"""
+
+import numpy as np
+
+
+def softmax_jacobian_full(z):
+    z = np.asarray(z, dtype=np.float64)
+    m, q = z.shape
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    s = e / e.sum(axis=1, keepdims=True)
+    blocks = s[:, :, None] * (np.eye(q)[None, :, :] - s[:, None, :])  # (M, Q, Q)
+    return np.einsum("pqj,pi->pqij", blocks, np.eye(m))
+
+
+def random_matrix(rng, m, q, scale):
+    """An (M, Q) matrix with M and Q drawn in their ranges [low, high]."""
+    rows = int(rng.integers(m[0], m[1] + 1))
+    cols = int(rng.integers(q[0], q[1] + 1))
+    return {"z": rng.standard_normal((rows, cols)) * scale}
