@@ -91,11 +91,15 @@ def detect_problem(submission: Submission, entry_points: dict[str, str]) -> str:
     """The one problem whose entry point the file defines; a UsageError if none or several."""
     matches = sorted(pid for pid, entry in entry_points.items() if entry in submission.names)
     if not matches:  # a misspelt entry point still names its problem: grade it, say what is wrong
-        matches = sorted(
-            pid
+        scores = {
+            pid: max(
+                (difflib.SequenceMatcher(None, entry, name).ratio() for name in submission.names),
+                default=0.0,
+            )
             for pid, entry in entry_points.items()
-            if difflib.get_close_matches(entry, submission.names, n=1, cutoff=0.8)
-        )
+        }
+        best = max(scores.values(), default=0.0)
+        matches = sorted(pid for pid, score in scores.items() if score >= 0.8 and score == best)
     if len(matches) > 1:  # a softmax_jacobian file often defines softmax: a helper, not the answer
         matches = [pid for pid in matches if entry_points[pid] not in submission.helpers] or matches
     if len(matches) == 1:

@@ -116,7 +116,7 @@ def test_the_problem_is_found_from_a_misspelt_entry_point(tmp_path: Path) -> Non
         (["grade", "nope.py"], "no such file: nope.py"),
         (
             ["grade", "tests/golden/correct_vectorised/solution.py", "--problem", "nope"],
-            "unknown problem 'nope' (known: softmax_jacobian)",
+            "unknown problem 'nope' (known: cross_entropy_logits_grad, log_softmax, softmax, ",
         ),
         (["grade", "tests"], "is a directory"),
         (["grade", "x.py", "--format", "xml"], "invalid choice: 'xml'"),
@@ -164,3 +164,18 @@ def test_python_dash_m_and_the_console_script_agree() -> None:
         pytest.skip("console script not installed next to this interpreter")
     proc = subprocess.run([str(script), "--version"], capture_output=True, text=True)
     assert proc.stdout.strip() == grader("--version").stdout.strip() == "grader 0.1.0"
+
+
+def test_a_helper_named_like_another_problem_does_not_confuse_detection(tmp_path: Path) -> None:
+    # defines softmax (a problem of its own) as a helper of softmax_jacobian
+    proc = grader("grade", str(copy("correct_tuple_of_tuples", tmp_path)), "--no-report")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("softmax_jacobian · ")
+
+
+def test_two_unrelated_entry_points_need_problem(tmp_path: Path) -> None:
+    solution = tmp_path / "both.py"
+    solution.write_text("def softmax(x):\n    return x\n\n\ndef log_softmax(x):\n    return x\n")
+    proc = grader("grade", str(solution), "--no-report")
+    assert proc.returncode == 2
+    assert "defines entry points of several problems (log_softmax, softmax)" in proc.stderr
