@@ -11,7 +11,8 @@ outputs or expected values.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from grader.model import Verdict, Visibility
 from grader.sandbox import Outcome
 from grader.spec import Tolerance
 
+WRONG = frozenset({Verdict.WRONG_ANSWER, Verdict.WRONG_SHAPE})
 OVERFLOW_HINT = (
     "exp() of large logits overflows to inf (and of very negative ones underflows to 0), so "
     "the division gives NaN: subtract max(x) from every logit before exp; softmax is unchanged"
@@ -66,11 +68,25 @@ class CaseResult:
     detail: Detail | None = None  # examples only; hidden cases carry no data
 
 
-def check_case(case: Case, outcome: Outcome) -> CaseResult:
+Explainer = Callable[[Case, np.ndarray], "tuple[str, str] | None"]
+
+
+def check_case(case: Case, outcome: Outcome, explain: Explainer | None = None) -> CaseResult:
+    """The verdict of one case; ``explain(case, got)`` may name the mistake of a wrong value
+    as (diagnosis class, hint)."""
     verdict, message, hint, got, mismatch = _judge(case, outcome)
+    diagnosis = "overflow" if hint == OVERFLOW_HINT else None
+    if hint is None and explain is not None and got is not None and verdict in WRONG:
+        found = explain(case, got)
+        if found is not None:
+            diagnosis, hint = found
+    if mismatch is not None and not mismatch.nonfinite and (where := _pattern(mismatch.mask)):
+        message = f"{message}; {where}"
     hidden = case.visibility is Visibility.HIDDEN
     if hidden:
         message = _hidden_message(verdict, outcome, got, case.expected, mismatch)
+        if diagnosis and verdict is not Verdict.PASSED:
+            message = f"{message} (diagnosis: {diagnosis})"
     detail = (
         None
         if hidden
@@ -193,6 +209,26 @@ def _hidden_message(
         kind = outcome.message.split(":", 1)[0] if outcome.message else "an error"
         return f"{kind} raised" + (f" at line {outcome.line}" if outcome.line else "")
     return outcome.message if verdict is not Verdict.PASSED else ""
+
+
+def _pattern(mask: np.ndarray) -> str:
+    """Where the differing entries of a square matrix are: diagonal, off-diagonal or both."""
+    if mask.ndim != 2 or mask.shape[0] != mask.shape[1] or mask.shape[0] < 2:
+        return ""
+    diagonal = np.eye(mask.shape[0], dtype=bool)
+    on, off = bool((mask & diagonal).any()), bool((mask & ~diagonal).any())
+    if on and not off:
+        return "only diagonal entries differ"
+    if off and not on:
+        return "only off-diagonal entries differ"
+    return ""
+
+
+def decimals_for(atol: float) -> int:
+    """Digits after the point that make a difference of ``atol`` visible (4 for 1e-4)."""
+    if atol <= 0:
+        return 6
+    return min(10, max(1, math.ceil(-math.log10(atol) - 1e-9)))
 
 
 def _shape(a: np.ndarray) -> str:

@@ -11,9 +11,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from grader import cache
-from grader.cases import Case, materialise
-from grader.check import check_case
+from grader.cases import Case, load_reference, materialise
+from grader.check import Explainer, check_case, decimals_for
+from grader.diagnose import Mistake, known_mistakes
+from grader.diagnose import explain as diagnose
 from grader.model import ErrorKind, SubmissionError
 from grader.sandbox import CaseInput, Run, Sandbox
 from grader.score import Result, score
@@ -65,7 +69,8 @@ def run_cases(
             inputs,
             limits,
         )
-    results = tuple(check_case(c, o) for c, o in zip(cases, run.outcomes, strict=True))
+    explainer = _explainer(problem)
+    results = tuple(check_case(c, o, explainer) for c, o in zip(cases, run.outcomes, strict=True))
     failure = run.failure and explain(run.failure, submission, problem.entry_point)
     return score(
         results,
@@ -80,3 +85,23 @@ def run_cases(
         isolation=run.isolation,
         graded_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
+
+
+def _explainer(problem: Problem) -> Explainer:
+    """Explains wrong values with the reference's known mistakes (loaded on first need)."""
+    mistakes: list[tuple[Mistake, ...]] = []
+
+    def explain(case: Case, got: np.ndarray) -> tuple[str, str] | None:
+        if not mistakes:
+            mistakes.append(known_mistakes(load_reference(problem)))
+        return diagnose(
+            got,
+            case.expected,
+            case.args,
+            problem.arguments,
+            case.tolerance,
+            mistakes[0],
+            decimals_for(case.tolerance.atol),
+        )
+
+    return explain

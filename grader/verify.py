@@ -27,11 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from grader.cases import TIME_FLOOR, TIME_MULTIPLIER, Case, materialise
-from grader.check import compare
+from grader.check import compare, decimals_for
 from grader.errors import SpecError
 from grader.grade import run_cases
 from grader.model import Status, Verdict
-from grader.report.view import decimals_for
 from grader.sandbox import Sandbox
 from grader.score import Result
 from grader.spec import Problem, load_problem

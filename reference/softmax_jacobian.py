@@ -25,3 +25,57 @@ def random_logits(rng, n, scale):
 def spread_logits(rng, n, low, high):
     """``n`` logits drawn uniformly from [low, high]: wide ranges where tiny probabilities meet big ones."""
     return {"x": rng.uniform(low, high, size=n).tolist()}
+
+
+# Known mistakes: each reproduces a wrong implementation learners really write; its docstring is
+# the hint shown when a submission's result matches it on a case it fails.
+
+
+def _s(x):
+    z = np.asarray(x, dtype=np.float64)
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def mistake_missing_else(x):
+    """Your diagonal equals -s_i^2, the off-diagonal formula: the i == j value is computed and
+    then overwritten. Put the off-diagonal assignment in an `else` branch."""
+    s = _s(x)
+    return -np.outer(s, s)
+
+
+def mistake_sign_flipped(x):
+    """Every entry has the wrong sign: J = diag(s) - s s^T, not s s^T - diag(s)."""
+    s = _s(x)
+    return np.outer(s, s) - np.diag(s)
+
+
+def mistake_gradient_vector(x):
+    """You returned the vector s * (1 - s), the diagonal only: the Jacobian is the full n x n
+    matrix, with -s_i * s_j off the diagonal."""
+    s = _s(x)
+    return s * (1 - s)
+
+
+def mistake_softmax_itself(x):
+    """You returned softmax(x) itself; the task is its Jacobian, an n x n matrix."""
+    return _s(x)
+
+
+def mistake_diagonal_only(x):
+    """Only the diagonal is filled in: the off-diagonal entries are -s_i * s_j, not 0."""
+    s = _s(x)
+    return np.diag(s * (1 - s))
+
+
+def mistake_one_formula_everywhere(x):
+    """You used s_i * (1 - s_j) for every entry: that is the diagonal formula. Off the diagonal
+    (i != j) the derivative is -s_i * s_j."""
+    s = _s(x)
+    return s[:, None] * (1 - s[None, :])
+
+
+def mistake_rounded_to_2_decimals(x):
+    """Your values are rounded to 2 decimals; the problem asks for 4 (or no rounding)."""
+    s = _s(x)
+    return np.round(np.diag(s) - np.outer(s, s), 2)

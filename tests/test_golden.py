@@ -1,8 +1,8 @@
 """Golden tests: each folder in tests/golden/ holds a submission and the result it must get.
 
-``expected.json`` lists the status, the submission-level error, the score, a count of verdicts and
-every case that did not pass with its verdict and message. Regenerate after an intended change
-with ``pytest tests/test_golden.py --update-goldens`` and review the diff.
+``expected.json`` lists the status, the submission-level error, the score, a count of verdicts,
+the distinct hints, and every case that did not pass with its verdict and message. Regenerate
+after an intended change with ``pytest tests/test_golden.py --update-goldens``; review the diff.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ def summarise(result) -> dict:
         "error": doc["error"],
         "score": doc["score"],
         "verdicts": dict(sorted(counts.items())),
+        "hints": sorted({c.hint for c in result.cases if c.hint}),
         "failing": {
             c.name: f"{c.verdict.value}: {c.message}" if c.message else c.verdict.value
             for c in result.cases

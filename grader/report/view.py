@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from grader.check import CaseResult
+from grader.check import decimals_for as decimals_for  # re-exported for the writers
 
 
 @dataclass(frozen=True)
@@ -23,13 +24,6 @@ class Cell:
 
 
 Grid = list[list[Cell]]
-
-
-def decimals_for(atol: float) -> int:
-    """Digits after the point that make a difference of ``atol`` visible (4 for 1e-4)."""
-    if atol <= 0:
-        return 6
-    return min(10, max(1, math.ceil(-math.log10(atol) - 1e-9)))
 
 
 def number(value: float, decimals: int) -> str:

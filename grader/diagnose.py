@@ -1,0 +1,85 @@
+"""Why a result is wrong: known mistakes of the problem, then mistakes any problem can have.
+
+A problem's reference may declare known mistakes: functions named ``mistake_<name>`` that
+reproduce a typical wrong implementation, whose docstring is the hint to show. When a failing
+result matches one (same shape, within the case's tolerance), that hint is given. Otherwise the
+result is compared with simple transformations of the expected value: its negation, its
+transpose, the value rounded to fewer decimals. All of this runs in the grader's process, on the
+reference's functions; the submission's process never sees any of it. Hints name a mistake, never
+a value, so they are safe to show for hidden cases.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from grader.check import compare
+from grader.spec import Tolerance
+from grader.worker import build_args
+
+
+@dataclass(frozen=True)
+class Mistake:
+    name: str
+    hint: str
+    reproduce: Callable[..., Any]
+
+
+def known_mistakes(reference: ModuleType) -> tuple[Mistake, ...]:
+    """The ``mistake_*`` functions of a reference module, in the order they are defined."""
+    found = []
+    for name, func in vars(reference).items():
+        if name.startswith("mistake_") and callable(func):
+            doc = inspect.getdoc(func) or ""
+            hint = " ".join(doc.split("\n\n")[0].split()) or name.removeprefix("mistake_")
+            line = getattr(getattr(func, "__code__", None), "co_firstlineno", 0)
+            found.append(
+                (line, Mistake(name.removeprefix("mistake_").replace("_", " "), hint, func))
+            )
+    return tuple(m for _, m in sorted(found, key=lambda item: item[0]))
+
+
+def explain(
+    got: np.ndarray,
+    expected: np.ndarray,
+    args: Mapping[str, Any],
+    arguments: Mapping[str, str],
+    tolerance: Tolerance,
+    mistakes: Sequence[Mistake],
+    decimals: int,
+) -> tuple[str, str] | None:
+    """(diagnosis class, hint) for a wrong result, or None when nothing explains it."""
+    for mistake in mistakes:
+        try:
+            produced = np.asarray(mistake.reproduce(*build_args(args, arguments)), dtype=np.float64)
+        except Exception:  # a mistake that does not apply to this case
+            continue
+        if produced.shape == got.shape and _close(got, produced, tolerance):
+            return f"known mistake: {mistake.name}", mistake.hint
+    if got.shape != expected.shape:
+        return None
+    if np.any(expected != 0) and _close(got, -expected, tolerance):
+        return "sign", "your result is the negation of the expected one: check the sign"
+    if (
+        expected.ndim == 2
+        and not _close(expected, expected.T, tolerance)
+        and got.shape == expected.T.shape
+        and _close(got, expected.T, tolerance)
+    ):
+        return "transpose", "your result is the transpose of the expected one: swap the indices"
+    for fewer in range(decimals):
+        if _close(got, np.round(expected, fewer), tolerance):
+            return "rounding", (
+                f"your values look rounded to {fewer} decimals; round to {decimals} (or not at all)"
+            )
+    return None
+
+
+def _close(a: np.ndarray, b: np.ndarray, tolerance: Tolerance) -> bool:
+    return compare(a, b, tolerance.atol, tolerance.rtol) is None

@@ -1,0 +1,83 @@
+"""Feedback that names the mistake: every declared mistake of every shipped problem is recognised,
+and mistakes any problem can have (sign, transpose, rounding) are named too."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.diagnose import explain, known_mistakes
+from grader.grade import grade
+from grader.model import Visibility
+from grader.spec import Tolerance
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def reference_module(problem: str):
+    spec = importlib.util.spec_from_file_location(
+        f"ref_{problem}", ROOT / "reference" / f"{problem}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+DECLARED = [
+    pytest.param(p.stem, m.name, id=f"{p.stem}: {m.name}")
+    for p in sorted((ROOT / "problems").glob("*.yaml"))
+    for m in known_mistakes(reference_module(p.stem))
+]
+
+
+def test_softmax_jacobian_declares_the_classic_mistakes() -> None:
+    names = {m.name for m in known_mistakes(reference_module("softmax_jacobian"))}
+    assert names == {
+        "missing else",
+        "sign flipped",
+        "gradient vector",
+        "softmax itself",
+        "diagonal only",
+        "one formula everywhere",
+        "rounded to 2 decimals",
+    }
+
+
+@pytest.mark.parametrize(("problem", "mistake"), DECLARED)
+def test_a_submission_making_a_declared_mistake_gets_its_hint(
+    problem: str, mistake: str, tmp_path: Path
+) -> None:
+    module = reference_module(problem)
+    entry = {m.name: m for m in known_mistakes(module)}[mistake]
+    source = (ROOT / "reference" / f"{problem}.py").read_text()
+    submission = tmp_path / "solution.py"
+    function = "mistake_" + mistake.replace(" ", "_")
+    submission.write_text(f"{source}\n\n{problem} = {function}\n")
+    result = grade(submission, problem, ROOT / "problems")
+    failing = [c for c in result.cases if c.verdict.value != "passed"]
+    assert failing, "the mistake passes every case: the cases cannot tell it apart"
+    assert any(c.hint == entry.hint for c in failing), {c.hint for c in failing}
+    for case in failing:
+        if case.visibility is Visibility.HIDDEN and case.hint == entry.hint:
+            assert f"(diagnosis: known mistake: {mistake})" in case.message
+
+
+TOL = Tolerance(1e-4, 0.0)
+EXPECTED = np.array([[0.12345, -0.5], [0.25, 0.75]])
+
+
+@pytest.mark.parametrize(
+    ("got", "diagnosis"),
+    [
+        (-EXPECTED, "sign"),
+        (EXPECTED.T, "transpose"),
+        (np.round(EXPECTED, 2), "rounding"),
+        (EXPECTED + 1.0, None),
+    ],
+)
+def test_generic_diagnoses(got: np.ndarray, diagnosis: str | None) -> None:
+    found = explain(got, EXPECTED, {"x": [1.0]}, {"x": "list"}, TOL, (), 4)
+    assert (found[0] if found else None) == diagnosis
