@@ -17,7 +17,7 @@ from grader import __version__
 from grader.errors import UsageError
 from grader.model import Exit, Status
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "md", "gradescope", "junit")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -130,8 +130,16 @@ def _grade(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             report_path = None
-    if args.format == "json":
-        sys.stdout.write(to_json(result))
+    if args.format != "text":
+        from grader.report import formats
+
+        writers = {
+            "json": to_json,
+            "md": formats.markdown,
+            "gradescope": formats.gradescope,
+            "junit": formats.junit,
+        }
+        sys.stdout.write(writers[args.format](result))
         if report_path:
             print(f"Report: {report_path}", file=sys.stderr)
     else:
