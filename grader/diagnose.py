@@ -2,11 +2,13 @@
 
 A problem's reference may declare known mistakes: functions named ``mistake_<name>`` that
 reproduce a typical wrong implementation, whose docstring is the hint to show. When a failing
-result matches one (same shape, within the case's tolerance), that hint is given. Otherwise the
-result is compared with simple transformations of the expected value: its negation, its
-transpose, the value rounded to fewer decimals. All of this runs in the grader's process, on the
-reference's functions; the submission's process never sees any of it. Hints name a mistake, never
-a value, so they are safe to show for hidden cases.
+result matches one (same shape, within the case's tolerance), that hint is given. It may also
+declare properties every right answer has: functions ``property_<name>(*args, result) -> bool``
+whose docstring is the hint when a failing result breaks them (for the Jacobian: symmetry, rows
+summing to zero). Otherwise the result is compared with simple transformations of the expected
+value: its negation, its transpose, the value rounded to fewer decimals. All of this runs in the
+grader's process, on the reference's functions; the submission's process never sees any of it.
+Hints name a mistake, never a value, so they are safe to show for hidden cases.
 """
 
 from __future__ import annotations
@@ -26,22 +28,24 @@ from grader.worker import build_args
 
 @dataclass(frozen=True)
 class Mistake:
+    """A known mistake (``reproduce`` gives its result) or a property (``reproduce`` tests one)."""
+
     name: str
     hint: str
     reproduce: Callable[..., Any]
+    kind: str = "mistake"  # or "property"
 
 
 def known_mistakes(reference: ModuleType) -> tuple[Mistake, ...]:
-    """The ``mistake_*`` functions of a reference module, in the order they are defined."""
+    """The ``mistake_*`` and ``property_*`` functions of a reference module, in source order."""
     found = []
     for name, func in vars(reference).items():
-        if name.startswith("mistake_") and callable(func):
+        kind, _, rest = name.partition("_")
+        if kind in {"mistake", "property"} and rest and callable(func):
             doc = inspect.getdoc(func) or ""
-            hint = " ".join(doc.split("\n\n")[0].split()) or name.removeprefix("mistake_")
+            hint = " ".join(doc.split("\n\n")[0].split()) or rest
             line = getattr(getattr(func, "__code__", None), "co_firstlineno", 0)
-            found.append(
-                (line, Mistake(name.removeprefix("mistake_").replace("_", " "), hint, func))
-            )
+            found.append((line, Mistake(rest.replace("_", " "), hint, func, kind)))
     return tuple(m for _, m in sorted(found, key=lambda item: item[0]))
 
 
@@ -55,13 +59,20 @@ def explain(
     decimals: int,
 ) -> tuple[str, str] | None:
     """(diagnosis class, hint) for a wrong result, or None when nothing explains it."""
-    for mistake in mistakes:
+    for mistake in (m for m in mistakes if m.kind == "mistake"):
         try:
             produced = np.asarray(mistake.reproduce(*build_args(args, arguments)), dtype=np.float64)
         except Exception:  # a mistake that does not apply to this case
             continue
         if produced.shape == got.shape and _close(got, produced, tolerance):
             return f"known mistake: {mistake.name}", mistake.hint
+    for prop in (m for m in mistakes if m.kind == "property"):
+        try:
+            holds = bool(prop.reproduce(*build_args(args, arguments), got.copy()))
+        except Exception:  # a property that cannot be tested on this result (e.g. its shape)
+            continue
+        if not holds:
+            return f"property: {prop.name}", prop.hint
     if got.shape != expected.shape:
         return None
     if np.any(expected != 0) and _close(got, -expected, tolerance):

@@ -79,3 +79,18 @@ def mistake_rounded_to_2_decimals(x):
     """Your values are rounded to 2 decimals; the problem asks for 4 (or no rounding)."""
     s = _s(x)
     return np.round(np.diag(s) - np.outer(s, s), 2)
+
+
+# Properties every right answer has; a failing result that breaks one gets its docstring as hint.
+
+
+def property_symmetric(x, result):
+    """The Jacobian of softmax is symmetric (J[i][j] = J[j][i] = -s_i * s_j); yours is not:
+    check the indices of the off-diagonal entries."""
+    return result.ndim != 2 or np.allclose(result, result.T, atol=1e-4)
+
+
+def property_rows_sum_to_zero(x, result):
+    """Each row of the softmax Jacobian sums to zero (the probabilities always sum to 1); yours
+    do not: check the diagonal s_i * (1 - s_i) against the off-diagonal -s_i * s_j."""
+    return result.ndim != 2 or np.allclose(result.sum(axis=1), 0.0, atol=1e-3)

@@ -30,11 +30,14 @@ DECLARED = [
     pytest.param(p.stem, m.name, id=f"{p.stem}: {m.name}")
     for p in sorted((ROOT / "problems").glob("*.yaml"))
     for m in known_mistakes(reference_module(p.stem))
+    if m.kind == "mistake"
 ]
 
 
 def test_softmax_jacobian_declares_the_classic_mistakes() -> None:
-    names = {m.name for m in known_mistakes(reference_module("softmax_jacobian"))}
+    names = {
+        m.name for m in known_mistakes(reference_module("softmax_jacobian")) if m.kind == "mistake"
+    }
     assert names == {
         "missing else",
         "sign flipped",
@@ -81,3 +84,22 @@ EXPECTED = np.array([[0.12345, -0.5], [0.25, 0.75]])
 def test_generic_diagnoses(got: np.ndarray, diagnosis: str | None) -> None:
     found = explain(got, EXPECTED, {"x": [1.0]}, {"x": "list"}, TOL, (), 4)
     assert (found[0] if found else None) == diagnosis
+
+
+@pytest.mark.parametrize(
+    ("change", "hint"),
+    [
+        ("J[0, -1] += 0.01", "The Jacobian of softmax is symmetric"),
+        ("J += 0.01 * np.eye(len(J))", "Each row of the softmax Jacobian sums to zero"),
+    ],
+)
+def test_a_broken_property_gets_its_hint(change: str, hint: str, tmp_path: Path) -> None:
+    submission = tmp_path / "solution.py"
+    submission.write_text(
+        "import numpy as np\n\n\ndef softmax_jacobian(x):\n"
+        "    z = np.asarray(x, dtype=float)\n    s = np.exp(z - z.max())\n    s /= s.sum()\n"
+        f"    J = np.diag(s) - np.outer(s, s)\n    {change}\n    return J\n"
+    )
+    result = grade(submission, "softmax_jacobian", ROOT / "problems")
+    hints = {c.hint for c in result.cases if c.verdict.value != "passed"}
+    assert any(h and h.startswith(hint) for h in hints), hints
