@@ -27,6 +27,7 @@ def context(result: Result) -> dict[str, Any]:
             "expected": None,
             "got": None,
             "output": "",
+            "heatmap": None,
         }
         if detail is not None and case.verdict is not Verdict.NOT_RUN:
             decimals = view.decimals_for(detail.tolerance.atol)
@@ -38,6 +39,9 @@ def context(result: Result) -> dict[str, Any]:
                 if detail.got is None
                 else view.grid(detail.got, decimals, mask, max_rows=40, max_cols=40),
                 output=detail.output,
+                heatmap=None
+                if detail.got is None or mask is None
+                else view.heatmap(detail.expected, detail.got, mask),
             )
         examples.append(entry)
     hidden = [

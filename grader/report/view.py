@@ -107,3 +107,58 @@ def failing(cases: tuple[CaseResult, ...]) -> list[CaseResult]:
     from grader.model import Verdict
 
     return [c for c in cases if c.verdict is not Verdict.PASSED]
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    x: int
+    y: int
+    fill: str
+    bad: bool
+    title: str
+    ink: str  # the colour of the × mark, legible on this fill
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """|got - expected| of a matrix as SVG-ready cells: darker is further off, × is a failure."""
+
+    width: int
+    height: int
+    size: int
+    cells: list[HeatCell]
+    legend: list[tuple[str, str]]  # (fill, label), light to dark
+
+
+def _shade(fraction: float) -> str:
+    # lightness carries the value (readable in greyscale); the hue only adds emphasis
+    return f"hsl(0, 65%, {96 - 58 * fraction:.0f}%)"
+
+
+def heatmap(
+    expected: np.ndarray, got: np.ndarray, mask: np.ndarray, limit: int = 40, size: int = 22
+) -> Heatmap | None:
+    """The heatmap of a 1- or 2-D result of the right shape, at most ``limit`` per side."""
+    if got.shape != expected.shape or expected.ndim not in (1, 2) or expected.size == 0:
+        return None
+    e, g, m = (np.atleast_2d(a) for a in (expected, got, mask))
+    e, g, m = e[:limit, :limit], g[:limit, :limit], m[:limit, :limit]
+    with np.errstate(invalid="ignore"):
+        diff = np.abs(g - e)
+    finite = diff[np.isfinite(diff)]
+    top = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    cells = []
+    for (i, j), d in np.ndenumerate(diff):
+        fraction = 1.0 if not np.isfinite(d) else float(d) / top
+        cells.append(
+            HeatCell(
+                j * size,
+                i * size,
+                _shade(fraction),
+                bool(m[i, j]),
+                f"[{i}, {j}] |got - expected| = {d:.3g}",
+                "#fff" if fraction > 0.55 else "#111",
+            )
+        )
+    legend = [(_shade(f), f"{f * top:.2g}") for f in (0.0, 0.25, 0.5, 0.75, 1.0)]
+    return Heatmap(e.shape[1] * size, e.shape[0] * size, size, cells, legend)
