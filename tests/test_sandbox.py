@@ -204,3 +204,32 @@ def test_sigkill_is_the_cpu_limit_only_when_enough_cpu_time_could_have_passed() 
         Verdict.CRASHED,
         "the process was killed by signal SIGKILL",
     )
+
+
+def test_tensor_like_results_are_converted_without_their_framework(problems: Path) -> None:
+    # a torch-like tensor that needs grad (no __array__ until detached) and lives on a device
+    result = run(
+        problems,
+        """
+        import numpy as np
+
+        class Tensor:
+            def __init__(self, data, grad=True, device="cuda"):
+                self.data, self.grad, self.device = np.asarray(data), grad, device
+
+            def detach(self):
+                return Tensor(self.data, False, self.device)
+
+            def cpu(self):
+                return Tensor(self.data, self.grad, "cpu")
+
+            def numpy(self):
+                if self.grad or self.device != "cpu":
+                    raise RuntimeError("call .detach().cpu() first")
+                return self.data
+
+        def double(x):
+            return Tensor([2 * v for v in x])
+        """,
+    )
+    assert verdicts(result) == ["passed"] * 3
