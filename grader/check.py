@@ -71,20 +71,29 @@ class CaseResult:
 Explainer = Callable[[Case, np.ndarray], "tuple[str, str] | None"]
 
 
-def check_case(case: Case, outcome: Outcome, explain: Explainer | None = None) -> CaseResult:
+def _line(line: int) -> str:
+    return f"line {line}"
+
+
+def check_case(
+    case: Case,
+    outcome: Outcome,
+    explain: Explainer | None = None,
+    where: Callable[[int], str] = _line,
+) -> CaseResult:
     """The verdict of one case; ``explain(case, got)`` may name the mistake of a wrong value
     as (diagnosis class, hint)."""
-    verdict, message, hint, got, mismatch = _judge(case, outcome)
+    verdict, message, hint, got, mismatch = _judge(case, outcome, where)
     diagnosis = "overflow" if hint == OVERFLOW_HINT else None
     if hint is None and explain is not None and got is not None and verdict in WRONG:
         found = explain(case, got)
         if found is not None:
             diagnosis, hint = found
-    if mismatch is not None and not mismatch.nonfinite and (where := _pattern(mismatch.mask)):
-        message = f"{message}; {where}"
+    if mismatch is not None and not mismatch.nonfinite and (differ := _pattern(mismatch.mask)):
+        message = f"{message}; {differ}"
     hidden = case.visibility is Visibility.HIDDEN
     if hidden:
-        message = _hidden_message(verdict, outcome, got, case.expected, mismatch)
+        message = _hidden_message(verdict, outcome, got, case.expected, mismatch, where)
         if diagnosis and verdict is not Verdict.PASSED:
             message = f"{message} (diagnosis: {diagnosis})"
     detail = (
@@ -106,13 +115,13 @@ def check_case(case: Case, outcome: Outcome, explain: Explainer | None = None) -
 
 
 def _judge(
-    case: Case, outcome: Outcome
+    case: Case, outcome: Outcome, where: Callable[[int], str]
 ) -> tuple[Verdict, str, str | None, np.ndarray | None, Mismatch | None]:
     if outcome.verdict is not None or outcome.value is None:
         verdict = outcome.verdict or Verdict.CRASHED
         message = outcome.message
         if outcome.line is not None and verdict is Verdict.RUNTIME_ERROR:
-            message = f"{message} (line {outcome.line})"
+            message = f"{message} ({where(outcome.line)})"
         return verdict, message, None, None, None
     got, expected = outcome.value, case.expected
     if got.shape != expected.shape:
@@ -197,6 +206,7 @@ def _hidden_message(
     got: np.ndarray | None,
     expected: np.ndarray,
     mismatch: Mismatch | None,
+    where: Callable[[int], str] = _line,
 ) -> str:
     """A message for a hidden case that reveals no input, output or expected value."""
     if verdict is Verdict.WRONG_SHAPE and got is not None:
@@ -207,7 +217,7 @@ def _hidden_message(
         return "values outside the tolerance"
     if verdict is Verdict.RUNTIME_ERROR:
         kind = outcome.message.split(":", 1)[0] if outcome.message else "an error"
-        return f"{kind} raised" + (f" at line {outcome.line}" if outcome.line else "")
+        return f"{kind} raised" + (f" at {where(outcome.line)}" if outcome.line else "")
     return outcome.message if verdict is not Verdict.PASSED else ""
 
 

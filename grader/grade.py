@@ -70,7 +70,10 @@ def run_cases(
             limits,
         )
     explainer = _explainer(problem)
-    results = tuple(check_case(c, o, explainer) for c, o in zip(cases, run.outcomes, strict=True))
+    results = tuple(
+        check_case(c, o, explainer, submission.where)
+        for c, o in zip(cases, run.outcomes, strict=True)
+    )
     failure = run.failure and explain(run.failure, submission, problem.entry_point)
     return score(
         results,
@@ -83,6 +86,7 @@ def run_cases(
         output_dropped=run.output_dropped,
         sandbox=run.mode,
         isolation=run.isolation,
+        notes=submission.notes,
         graded_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 

@@ -33,6 +33,7 @@ class Result:
     sandbox: str  # "bubblewrap" or "process"
     isolation: str  # the same in words, with what it protects
     graded_at: str  # ISO 8601, UTC
+    notes: tuple[str, ...] = ()  # what the grader changed to run the file (notebook magics)
     version: str = __version__
 
     @property

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from grader.errors import UsageError
 from grader.model import ErrorKind, SubmissionError
+from grader.notebook import NotANotebook, Script, convert
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,15 @@ class Submission:
     names: Mapping[str, int]  # top-level name -> line that defines it (best effort)
     syntax_error: tuple[str, int | None] | None  # (message, line)
     helpers: frozenset[str] = frozenset()  # top-level names used inside its functions
+    script: Script | None = None  # set for a notebook: its cells, and what was dropped
+
+    def where(self, line: int) -> str:
+        """A line of the source in the learner's terms: ``line 12``, or ``cell 3, line 2``."""
+        return self.script.where(line) if self.script else f"line {line}"
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.script.notes if self.script else ()
 
 
 def read_submission(path: Path) -> Submission:
@@ -45,8 +55,17 @@ def read_submission(path: Path) -> Submission:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return Submission(path, str(path), "", sha256, {}, ("the file is not UTF-8 text", line))
+    script = None
+    if path.suffix == ".ipynb":
+        try:
+            script = convert(source)
+        except NotANotebook as exc:
+            return Submission(path, str(path), "", sha256, {}, (str(exc), None))
+        source = script.source
     names, error, helpers = _parse(source)
-    return Submission(path, str(path), source, sha256, names, error, helpers)
+    if error is not None and script is not None and error[1] is not None:
+        error = (f"{error[0]} ({script.where(error[1])})", None)
+    return Submission(path, str(path), source, sha256, names, error, helpers, script)
 
 
 def _parse(
@@ -116,7 +135,18 @@ def detect_problem(submission: Submission, entry_points: dict[str, str]) -> str:
 
 
 def explain(error: SubmissionError, submission: Submission, entry_point: str) -> SubmissionError:
-    """Point an entry-point error at the line that needs fixing, with the likely intended name."""
+    """Point an entry-point error at the line that needs fixing, with the likely intended name;
+    in a notebook, the line becomes ``(cell 3, line 2)`` in the message."""
+    error = _entry_point(error, submission, entry_point)
+    if submission.script is not None and error.line is not None:
+        where = submission.where(error.line)
+        error = replace(error, line=None, message=f"{error.message} ({where})")
+    return error
+
+
+def _entry_point(
+    error: SubmissionError, submission: Submission, entry_point: str
+) -> SubmissionError:
     if error.kind is ErrorKind.NOT_CALLABLE and entry_point in submission.names:
         return replace(error, line=submission.names[entry_point])
     if error.kind is not ErrorKind.MISSING_ENTRY_POINT:

@@ -28,6 +28,10 @@ def render(result: Result, *, color: bool = False, report_path: str | None = Non
         paint(f"{result.path} (sha256 {result.sha256[:12]}) · isolation: {result.sandbox}", "dim"),
         "",
     ]
+    for note in result.notes:
+        out.append(paint(f"note: {note}", "yellow"))
+    if result.notes:
+        out.append("")
     if result.error is not None:
         err = result.error
         where = f" at line {err.line}" if err.line else ""
