@@ -14,6 +14,7 @@ Hints name a mistake, never a value, so they are safe to show for hidden cases.
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
@@ -59,6 +60,20 @@ def explain(
     decimals: int,
 ) -> tuple[str, str] | None:
     """(diagnosis class, hint) for a wrong result, or None when nothing explains it."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):  # instructor code, quietly
+        warnings.simplefilter("ignore")
+        return _explain(got, expected, args, arguments, tolerance, mistakes, decimals)
+
+
+def _explain(
+    got: np.ndarray,
+    expected: np.ndarray,
+    args: Mapping[str, Any],
+    arguments: Mapping[str, str],
+    tolerance: Tolerance,
+    mistakes: Sequence[Mistake],
+    decimals: int,
+) -> tuple[str, str] | None:
     for mistake in (m for m in mistakes if m.kind == "mistake"):
         try:
             produced = np.asarray(mistake.reproduce(*build_args(args, arguments)), dtype=np.float64)

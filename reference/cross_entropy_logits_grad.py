@@ -19,3 +19,31 @@ def logits_and_target(rng, n, scale):
     low, high = n
     size = int(rng.integers(low, high + 1))
     return {"x": (rng.standard_normal(size) * scale).tolist(), "target": int(rng.integers(size))}
+
+
+# Known mistakes (docstring = the hint shown when a wrong result matches).
+
+
+def _softmax(x):
+    z = np.asarray(x, dtype=np.float64)
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def mistake_sign_flipped(x, target):
+    """Every entry has the wrong sign: the gradient of the loss is softmax(x) - onehot(target)."""
+    grad = -_softmax(x)
+    grad[target] += 1.0
+    return grad
+
+
+def mistake_softmax_only(x, target):
+    """You returned softmax(x): subtract 1 at the target class."""
+    return _softmax(x)
+
+
+def mistake_one_based_target(x, target):
+    """You subtracted 1 one place before the target: classes are counted from 0."""
+    grad = _softmax(x)
+    grad[target - 1] -= 1.0
+    return grad

@@ -17,3 +17,20 @@ def random_logits(rng, n, scale):
     """Normal logits, standard deviation ``scale``, of a random length in n = [low, high]."""
     low, high = n
     return {"x": (rng.standard_normal(int(rng.integers(low, high + 1))) * scale).tolist()}
+
+
+# Known mistakes (docstring = the hint shown when a wrong result matches).
+
+
+def mistake_returns_softmax(x):
+    """You returned softmax(x); log_softmax is its logarithm, x - logsumexp(x)."""
+    z = np.asarray(x, dtype=np.float64)
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def mistake_only_the_max_shift(x):
+    """You subtracted max(x) but not the log of the sum:
+    log_softmax(x) = x - m - log(sum exp(x - m))."""
+    z = np.asarray(x, dtype=np.float64)
+    return z - z.max()

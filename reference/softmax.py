@@ -22,3 +22,23 @@ def random_logits(rng, n, scale):
 def spread_logits(rng, n, low, high):
     """``n`` logits uniform in [low, high]."""
     return {"x": rng.uniform(low, high, size=n).tolist()}
+
+
+# Known mistakes (docstring = the hint shown when a wrong result matches).
+
+
+def _e(x):
+    z = np.asarray(x, dtype=np.float64)
+    return np.exp(z - z.max())
+
+
+def mistake_not_normalised(x):
+    """Your values are exp(x - max(x)) but do not sum to 1: divide by their sum."""
+    return _e(x)
+
+
+def mistake_normalised_logits(x):
+    """You divided the logits by their sum; softmax divides their exponentials:
+    exp(x_i) / sum exp(x_k)."""
+    z = np.asarray(x, dtype=np.float64)
+    return z / z.sum()

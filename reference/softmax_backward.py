@@ -21,3 +21,24 @@ def gradient_and_logits(rng, n, scale):
     size = int(rng.integers(low, high + 1))
     return {"g": rng.standard_normal(size).tolist(),
             "x": (rng.standard_normal(size) * scale).tolist()}
+
+
+# Known mistakes (docstring = the hint shown when a wrong result matches).
+
+
+def _s(x):
+    z = np.asarray(x, dtype=np.float64)
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def mistake_diagonal_only(g, x):
+    """You multiplied g by the diagonal s * (1 - s) only: the off-diagonal -s_i * s_j terms
+    matter too; the result is s * (g - <g, s>)."""
+    s = _s(x)
+    return s * (1 - s) * np.asarray(g, dtype=np.float64)
+
+
+def mistake_forgot_the_dot_product(g, x):
+    """You returned s * g: subtract the dot product <g, s> from g first, s * (g - <g, s>)."""
+    return _s(x) * np.asarray(g, dtype=np.float64)

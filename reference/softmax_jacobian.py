@@ -16,14 +16,14 @@ def softmax_jacobian(x):
 
 
 def random_logits(rng, n, scale):
-    """Logits of a random length in ``n`` = [low, high], normal with standard deviation ``scale``."""
+    """Logits of a random length in ``n`` = [low, high], normal, standard deviation ``scale``."""
     low, high = n
     size = int(rng.integers(low, high + 1))
     return {"x": (rng.standard_normal(size) * scale).tolist()}
 
 
 def spread_logits(rng, n, low, high):
-    """``n`` logits drawn uniformly from [low, high]: wide ranges where tiny probabilities meet big ones."""
+    """``n`` logits uniform in [low, high]: wide ranges, tiny probabilities beside big ones."""
     return {"x": rng.uniform(low, high, size=n).tolist()}
 
 

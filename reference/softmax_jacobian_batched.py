@@ -19,3 +19,14 @@ def random_batch(rng, rows, n, scale):
     r = int(rng.integers(rows[0], rows[1] + 1))
     k = int(rng.integers(n[0], n[1] + 1))
     return {"x": rng.standard_normal((r, k)) * scale}
+
+
+# Known mistakes (docstring = the hint shown when a wrong result matches).
+
+
+def mistake_softmax_over_columns(x):
+    """Your softmax is taken down each column (axis 0); take it along each row (axis=1)."""
+    z = np.asarray(x, dtype=np.float64)
+    e = np.exp(z - z.max(axis=0, keepdims=True))
+    s = e / e.sum(axis=0, keepdims=True)
+    return s[:, :, None] * (np.eye(s.shape[1])[None, :, :] - s[:, None, :])

@@ -21,3 +21,17 @@ def random_matrix(rng, m, q, scale):
     rows = int(rng.integers(m[0], m[1] + 1))
     cols = int(rng.integers(q[0], q[1] + 1))
     return {"z": rng.standard_normal((rows, cols)) * scale}
+
+
+# Known mistakes (docstring = the hint shown when a wrong result matches).
+
+
+def mistake_block_copied_everywhere(z):
+    """Each row's Jacobian appears in every column block; row p of softmax depends on row p of z
+    only, so D[p, :, i, :] must be zero when p != i."""
+    z = np.asarray(z, dtype=np.float64)
+    m, q = z.shape
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    s = e / e.sum(axis=1, keepdims=True)
+    blocks = s[:, :, None] * (np.eye(q)[None, :, :] - s[:, None, :])
+    return np.broadcast_to(blocks[:, :, None, :], (m, q, m, q))
