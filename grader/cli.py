@@ -12,10 +12,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader import __version__
 from grader.errors import UsageError
 from grader.model import Exit, Status
+
+if TYPE_CHECKING:
+    from grader.score import Result
 
 FORMATS = ("text", "json", "md", "gradescope", "junit")
 
@@ -27,27 +31,23 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(Exit.USAGE)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="grader", description="Grade numeric coding exercises locally.")
-    parser.add_argument("--version", action="version", version=f"grader {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    grade = commands.add_parser("grade", help="grade a solution file and write an HTML report")
-    grade.add_argument("submission", type=Path, metavar="SUBMISSION")
-    grade.add_argument(
+def _grading_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("submission", type=Path, metavar="SUBMISSION")
+    command.add_argument(
         "--problem",
         metavar="ID",
         help="the problem to grade against (default: the one whose entry point the file defines)",
     )
-    grade.add_argument(
+    command.add_argument(
         "--problems",
         type=Path,
         metavar="DIR",
         help="folder of problem specs (default: the nearest problems/ upwards)",
     )
-    grade.add_argument(
+    command.add_argument(
         "--format", choices=FORMATS, default="text", help="what to print on stdout (default: text)"
     )
-    where = grade.add_mutually_exclusive_group()
+    where = command.add_mutually_exclusive_group()
     where.add_argument(
         "--report",
         type=Path,
@@ -55,12 +55,33 @@ def _parser() -> argparse.ArgumentParser:
         help="where to write the HTML report (default: beside the submission)",
     )
     where.add_argument("--no-report", action="store_true", help="do not write the HTML report")
-    grade.add_argument(
+    command.add_argument(
         "--sandbox",
         choices=("auto", "on", "off"),
         default="auto",
         help="isolation: 'on' requires bubblewrap, 'auto' uses it where available",
     )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="grader", description="Grade numeric coding exercises locally.")
+    parser.add_argument("--version", action="version", version=f"grader {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    grade = commands.add_parser("grade", help="grade a solution file and write an HTML report")
+    submit = commands.add_parser("submit", help="grade, and record the attempt in the gradebook")
+    for command in (grade, submit):
+        _grading_options(command)
+    submit.add_argument("--learner", help="who submits (default: the OS user)")
+    submit.add_argument(
+        "--gradebook",
+        type=Path,
+        metavar="PATH",
+        help="the gradebook database (default: .grader/gradebook.sqlite)",
+    )
+    history = commands.add_parser("history", help="recorded attempts and the best scores")
+    history.add_argument("--problem", metavar="ID")
+    history.add_argument("--learner")
+    history.add_argument("--gradebook", type=Path, metavar="PATH")
     listing = commands.add_parser("list", help="list the problems")
     show = commands.add_parser("show", help="a problem's statement, signature, examples, limits")
     show.add_argument("id", metavar="ID")
@@ -87,7 +108,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         _parser().print_help(sys.stderr)
         return Exit.USAGE
     try:
-        command = {"grade": _grade, "list": _list, "show": _show, "new": _new, "check": _check}
+        command = {
+            "grade": _grade,
+            "submit": _grade,
+            "history": _history,
+            "list": _list,
+            "show": _show,
+            "new": _new,
+            "check": _check,
+        }
         return command[args.command](args)
     except UsageError as exc:
         print(f"grader: error: {exc}", file=sys.stderr)
@@ -115,6 +144,8 @@ def _grade(args: argparse.Namespace) -> int:
     from grader.report import text, to_json
 
     result = grade(args.submission, args.problem, args.problems, sandbox)
+    if args.command == "submit":
+        _record(args, result)
     report_path = None
     if not args.no_report:
         report_path = args.report or args.submission.with_name(
@@ -204,3 +235,36 @@ def _check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render(reports))
     return Exit.ACCEPTED if all(r.ok for r in reports) else Exit.REJECTED
+
+
+def _record(args: argparse.Namespace, result: Result) -> None:
+    """Store the attempt (the bytes that were graded); says where on stderr."""
+    import getpass
+    import hashlib
+
+    from grader import gradebook
+
+    content = args.submission.read_bytes()
+    if hashlib.sha256(content).hexdigest() != result.sha256:
+        raise UsageError(f"{args.submission} changed while it was graded; submit it again")
+    path = args.gradebook or gradebook.DEFAULT
+    db = gradebook.connect(path)
+    try:
+        attempt = gradebook.record(db, result, content, args.learner or getpass.getuser())
+    finally:
+        db.close()
+    print(f"Recorded attempt #{attempt} in {path}", file=sys.stderr)
+
+
+def _history(args: argparse.Namespace) -> int:
+    from grader import gradebook
+
+    path = args.gradebook or gradebook.DEFAULT
+    if not path.exists():
+        raise UsageError(f"no gradebook at {path}: nothing was submitted here yet")
+    db = gradebook.connect(path)
+    try:
+        sys.stdout.write(gradebook.render(gradebook.history(db, args.problem, args.learner)))
+    finally:
+        db.close()
+    return Exit.ACCEPTED
