@@ -88,11 +88,15 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--starter", type=Path, metavar="FILE", help="also write a starter file")
     new = commands.add_parser("new", help="scaffold a new problem and its reference")
     new.add_argument("id", metavar="ID")
+    export = commands.add_parser("export", help="package a problem for another platform")
+    export.add_argument("target", choices=("gradescope",))
+    export.add_argument("id", metavar="ID")
+    export.add_argument("--out", type=Path, metavar="FILE.zip", help="default: autograder.zip")
     check = commands.add_parser("check", help="prove problems sound (all when none is given)")
     check.add_argument("ids", nargs="*", metavar="ID")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--sandbox", choices=("auto", "on", "off"), default="auto")
-    for sub in (listing, show, new, check):
+    for sub in (listing, show, new, check, export):
         sub.add_argument(
             "--problems",
             type=Path,
@@ -116,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "show": _show,
             "new": _new,
             "check": _check,
+            "export": _export,
         }
         return command[args.command](args)
     except UsageError as exc:
@@ -267,4 +272,14 @@ def _history(args: argparse.Namespace) -> int:
         sys.stdout.write(gradebook.render(gradebook.history(db, args.problem, args.learner)))
     finally:
         db.close()
+    return Exit.ACCEPTED
+
+
+def _export(args: argparse.Namespace) -> int:
+    from grader.export import gradescope
+    from grader.spec import problems_dir
+
+    out = args.out or Path("autograder.zip")
+    names = gradescope(args.id, problems_dir(args.problems), out)
+    print(f"Wrote {out} ({len(names)} files): upload it as the Gradescope autograder of {args.id}")
     return Exit.ACCEPTED
