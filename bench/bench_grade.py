@@ -65,7 +65,8 @@ def synthetic(tmp: Path, n: int) -> Path:
     """A copy of the problem whose only cases are ``n`` small generated ones; returns its root."""
     spec = yaml.safe_load((ROOT / "problems" / f"{PROBLEM}.yaml").read_text())
     small = next(g for g in spec["generated"] if g["generator"] == "random_logits")
-    spec.update(examples=[], hidden=[], generated=[{**small, "count": n}])
+    spec.pop("examples"), spec.pop("hidden")
+    spec["generated"] = [{**small, "count": n}]
     root = tmp / f"n{n}"
     (root / "problems").mkdir(parents=True)
     (root / "reference").mkdir()

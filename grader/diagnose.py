@@ -13,7 +13,6 @@ Hints name a mistake, never a value, so they are safe to show for hidden cases.
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,7 +42,7 @@ def known_mistakes(reference: ModuleType) -> tuple[Mistake, ...]:
     for name, func in vars(reference).items():
         kind, _, rest = name.partition("_")
         if kind in {"mistake", "property"} and rest and callable(func):
-            doc = inspect.getdoc(func) or ""
+            doc = (func.__doc__ or "").strip()
             hint = " ".join(doc.split("\n\n")[0].split()) or rest
             line = getattr(getattr(func, "__code__", None), "co_firstlineno", 0)
             found.append((line, Mistake(rest.replace("_", " "), hint, func, kind)))

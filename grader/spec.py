@@ -470,15 +470,20 @@ def problem_path(directory: Path, problem_id: str) -> Path:
 
 
 def entry_points(directory: Path) -> dict[str, str]:
-    """Problem id -> entry point for every spec in ``directory`` that can be read."""
+    """Problem id -> entry point for every valid spec in ``directory`` (cached like any load)."""
     from grader import cache
 
     found: dict[str, str] = {}
     for path in sorted(directory.glob("*.yaml")):
         try:
-            data = cache.spec(path, load)[0].data
+            located, remember = cache.spec(path, load)
         except SpecError:
-            continue
-        if isinstance(data, dict) and isinstance(data.get("entry_point"), str):
-            found[path.stem] = data["entry_point"]
+            continue  # unreadable YAML: reported when the problem is graded or checked
+        try:
+            found[parse(located).id] = located.data["entry_point"]
+            remember()
+        except SpecError:  # still found by its entry point, so that grading reports the error
+            data = located.data
+            if isinstance(data, dict) and isinstance(data.get("entry_point"), str):
+                found[path.stem] = data["entry_point"]
     return found
