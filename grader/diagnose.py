@@ -61,17 +61,16 @@ def explain(
     """(diagnosis class, hint) for a wrong result, or None when nothing explains it."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):  # instructor code, quietly
         warnings.simplefilter("ignore")
-        return _explain(got, expected, args, arguments, tolerance, mistakes, decimals)
+        found = _declared(got, args, arguments, tolerance, mistakes)
+    return found or _generic(got, expected, tolerance, decimals)
 
 
-def _explain(
+def _declared(
     got: np.ndarray,
-    expected: np.ndarray,
     args: Mapping[str, Any],
     arguments: Mapping[str, str],
     tolerance: Tolerance,
     mistakes: Sequence[Mistake],
-    decimals: int,
 ) -> tuple[str, str] | None:
     for mistake in (m for m in mistakes if m.kind == "mistake"):
         try:
@@ -87,6 +86,12 @@ def _explain(
             continue
         if not holds:
             return f"property: {prop.name}", prop.hint
+    return None
+
+
+def _generic(
+    got: np.ndarray, expected: np.ndarray, tolerance: Tolerance, decimals: int
+) -> tuple[str, str] | None:
     if got.shape != expected.shape:
         return None
     if np.any(expected != 0) and _close(got, -expected, tolerance):
