@@ -210,7 +210,7 @@ def _hidden_message(
 ) -> str:
     """A message for a hidden case that reveals no input, output or expected value."""
     if verdict is Verdict.WRONG_SHAPE and got is not None:
-        return f"wrong shape: expected a {expected.ndim}-D result, got {got.ndim}-D"
+        return f"expected a {expected.ndim}-D result, got {got.ndim}-D"
     if verdict is Verdict.WRONG_ANSWER and mismatch is not None and mismatch.nonfinite:
         return "NaN or inf where finite values are expected"
     if verdict is Verdict.WRONG_ANSWER:

@@ -109,7 +109,7 @@ def test_hidden_cases_carry_no_data() -> None:
     shape = check_case(
         case(EXACT, Visibility.HIDDEN), Outcome(0, np.zeros(7), None, "", None, 0, "")
     )
-    assert shape.message == "wrong shape: expected a 2-D result, got 1-D"
+    assert shape.message == "expected a 2-D result, got 1-D"
     assert "7" not in shape.message
 
 
