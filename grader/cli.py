@@ -61,6 +61,12 @@ def _grading_options(command: argparse.ArgumentParser) -> None:
         default="auto",
         help="isolation: 'on' requires bubblewrap, 'auto' uses it where available",
     )
+    command.add_argument(
+        "--hidden-visibility",
+        choices=("after_published", "after_due_date", "hidden", "visible"),
+        default="after_published",
+        help="when Gradescope shows hidden cases to students (--format gradescope)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -172,7 +178,7 @@ def _grade(args: argparse.Namespace) -> int:
         writers = {
             "json": to_json,
             "md": formats.markdown,
-            "gradescope": formats.gradescope,
+            "gradescope": lambda r: formats.gradescope(r, args.hidden_visibility),
             "junit": formats.junit,
         }
         sys.stdout.write(writers[args.format](result))

@@ -97,3 +97,30 @@ def test_machine_formats_print_only_their_document(fmt: str) -> None:
     proc = run(fmt)
     assert proc.stderr == ""
     assert proc.stdout.strip()
+
+
+def test_gradescope_hidden_visibility_can_be_chosen() -> None:
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "grade",
+            WRONG,
+            "--problem",
+            "softmax_jacobian",
+            "--format",
+            "gradescope",
+            "--no-report",
+            "--hidden-visibility",
+            "after_due_date",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    visibility = {t["visibility"] for t in json.loads(proc.stdout)["tests"]}
+    assert visibility == {"visible", "after_due_date"}

@@ -2,7 +2,7 @@
 
 Each renders the same Result. Hidden cases carry what they carry everywhere: name, verdict,
 time, and a message and hint that reveal no data. Gradescope shows hidden cases to students
-only ``after_published`` (``--hidden-visibility`` changes that).
+only ``after_published`` unless ``grade --hidden-visibility`` says otherwise.
 """
 
 from __future__ import annotations
