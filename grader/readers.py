@@ -142,6 +142,21 @@ def _kind(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
+# Keys people reach for at the top level, and where that setting lives.
+_SYNONYMS = {
+    "tolerance": "check",
+    "tolerence": "check",
+    "tol": "check",
+    "atol": "check",
+    "rtol": "check",
+    "timeout": "limits",
+    "time_limit": "limits",
+    "memory": "limits",
+    "cases": "hidden",
+    "tests": "hidden",
+}
+
+
 def _closest(word: str, options: Iterable[str]) -> str | None:
     import difflib
 
@@ -195,7 +210,8 @@ def section(src: Located, at: FieldPath, name: str) -> dict[str, Any]:
     keys = schema.SPEC[name]
     for key in value:
         if key not in keys:
-            close = _closest(str(key), keys)
+            close = _SYNONYMS.get(str(key).lower()) if name == "problem" else None
+            close = close or _closest(str(key), keys)
             hint = f" (did you mean '{close}'?)" if close else ""
             raise src.error((*at, str(key)), f"unknown key{hint}; known keys: {', '.join(keys)}")
     for key, spec in keys.items():

@@ -91,7 +91,7 @@ def _limits(src: Located, at: FieldPath, raw: Mapping[str, Any]) -> Limits:
     d = Limits()
     limits = Limits(
         raw.get("time_per_case", d.time_per_case),
-        raw.get("time_total", d.time_total),
+        raw.get("time_total", max(d.time_total, raw.get("time_per_case", 0))),
         raw.get("memory", d.memory),
         raw.get("output", d.output),
     )

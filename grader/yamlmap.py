@@ -81,7 +81,13 @@ def _convert(node: yaml.Node, at: FieldPath, into: Located, scalars: yaml.SafeLo
             scalar = isinstance(key_node, yaml.ScalarNode)
             key = scalars.construct_object(key_node) if scalar else None
             if not scalar or not isinstance(key, Hashable):
-                raise into.error(at, "a mapping key must be a plain value")
+                into.lines[(*at, "?")] = key_node.start_mark.line + 1
+                raise SpecError(
+                    into.path,
+                    key_node.start_mark.line + 1,
+                    dotted(at),
+                    "a mapping key must be a plain value",
+                )
             if key in out:
                 into.lines[(*at, str(key))] = key_node.start_mark.line + 1
                 raise into.error((*at, str(key)), "duplicate key")
@@ -91,7 +97,7 @@ def _convert(node: yaml.Node, at: FieldPath, into: Located, scalars: yaml.SafeLo
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, (*at, i), into, scalars) for i, item in enumerate(node.value)]
     value = scalars.construct_object(node, deep=True)
-    plain = isinstance(node, yaml.ScalarNode) and node.style is None
+    plain = isinstance(node, yaml.ScalarNode) and not node.style  # None or "" (libyaml)
     if isinstance(value, str) and plain and _FLOATISH.match(value):
         return float(value)
     return value
