@@ -1,10 +1,11 @@
 """The worker process and its pipes, from the grader's side: start it, talk to it, read it strictly.
 
-``Worker`` owns one child process (started by ``launch``) and three pipes: commands to it (JSON
-lines), records from it (a JSON header line, then raw float64 bytes for a value), and its printed
-output. ``receive`` accepts a record only if it is well formed, of a kind expected at that point,
-for the case asked, within size limits, and the last thing the child sent; otherwise it raises
-``Stop`` with the verdict to give (``crashed``, or ``time_limit`` at the deadline).
+``Worker`` owns one child process (started by ``launch`` or forked by ``prefork``) and three
+pipes: commands to it (JSON lines), records from it (a JSON header line, then raw float64 bytes
+for a value), and its printed output. ``receive`` accepts a record only if it is well formed, of
+a kind expected at that point, for the case asked, within size limits, and the last thing the
+child sent; otherwise it raises ``Stop`` with the verdict to give (``crashed``, or
+``time_limit`` at the deadline).
 """
 
 from __future__ import annotations
@@ -16,14 +17,11 @@ import math
 import os
 import selectors
 import signal
-import subprocess
 import time
 import unicodedata
-from collections.abc import Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
-from grader import launch
 from grader.model import Verdict
 
 if TYPE_CHECKING:
@@ -59,30 +57,34 @@ def clean_text(text: str, limit: int = MAX_MESSAGE) -> str:
     return out if len(out) <= limit else out[: limit - 1] + "…"
 
 
+class Process(Protocol):
+    """A started worker, however it was started (``launch.Spawned``, ``prefork.Forked``)."""
+
+    def wait(self, timeout: float) -> int | None:
+        """Its exit status (minus the signal that killed it), or None if still running."""
+
+    def kill(self) -> None:
+        """Kill it and every process it started, and reap them; safe to call twice."""
+
+    def exit_signal(self, code: int) -> int | None:
+        """The signal that ended it, from the status ``wait`` gave."""
+
+
+Spawn = Callable[[int, int, int], Process]
+
+
 class Worker:
     """One worker process and the three pipes that connect it to us."""
 
-    def __init__(self, mode: str, workdir: Path, capture: Capture) -> None:
+    def __init__(self, spawn: Spawn, capture: Capture) -> None:
+        """``spawn(commands, records, output)`` starts the child on the child's pipe ends."""
         cmd_r, self.cmd_w = os.pipe()
         self.rec_r, rec_w = os.pipe()
         with contextlib.suppress(OSError):  # Linux: 1 MiB pipes move big results in few wakeups
             fcntl.fcntl(rec_w, F_SETPIPE_SZ, PIPE_SIZE)
         self.out_r, out_w = os.pipe()
         try:
-            argv, cwd = launch.command(mode, workdir, cmd_r, rec_w)
-            home = f"{launch.INSIDE}/work" if mode == "bubblewrap" else str(workdir)
-            self.proc = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=out_w,
-                stderr=out_w,
-                pass_fds=(cmd_r, rec_w),
-                cwd=cwd,
-                env=launch.environment(home),
-                start_new_session=True,
-                close_fds=True,
-            )
-            launch.LIVE.add(self.proc.pid)
+            self.proc = spawn(cmd_r, rec_w, out_w)
         finally:
             for fd in (cmd_r, rec_w, out_w):
                 os.close(fd)
@@ -94,7 +96,6 @@ class Worker:
         self.capture = capture
         self.buf = bytearray()
         self.outgoing = b""
-        self.mode = mode
         self.alive = True
         self.closed = False
         self.started = time.monotonic()
@@ -235,15 +236,14 @@ class Worker:
 
     def _death(self) -> Stop:
         """The child closed its result pipe: wait for it and say how it ended."""
-        try:
-            code = self.proc.wait(timeout=1.0)
-        except subprocess.TimeoutExpired:
+        code = self.proc.wait(1.0)
+        if code is None:
             return Stop(Verdict.CRASHED, "the process closed its result channel")
         self.alive = False
         # The CPU limit's SIGKILL needs at least this long on every core; earlier, it was not it.
         lived = (time.monotonic() - self.started) * (os.cpu_count() or 1)
         cpu_spent = lived >= self.cpu_seconds
-        return Stop(*describe_exit(launch.exit_signal(self.mode, code), code, cpu_spent))
+        return Stop(*describe_exit(self.proc.exit_signal(code), code, cpu_spent))
 
     # -- ending --------------------------------------------------------------------------
 
@@ -252,13 +252,7 @@ class Worker:
         if self.closed:
             return
         self.closed = True
-        if self.alive:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.kill()
-        self.proc.wait()
-        launch.LIVE.discard(self.proc.pid)
-        launch.kill_orphans()
         self.alive = False
         self.drain_output()
         self.selector.close()

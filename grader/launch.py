@@ -29,6 +29,7 @@ from pathlib import Path
 from grader.errors import UsageError
 
 WORKER = Path(__file__).resolve().with_name("worker.py")
+FORKSERVER = WORKER.with_name("forkserver.py")
 NOBODY = 65534
 PR_SET_CHILD_SUBREAPER = 36
 INSIDE = "/grader"
@@ -120,12 +121,15 @@ def readable_paths() -> list[str]:
     return sorted(p for p in paths if os.path.exists(p))
 
 
-def command(mode: str, workdir: Path, cmd_fd: int, rec_fd: int) -> tuple[list[str], Path]:
-    """The worker's argv and the working directory to start it in."""
+def command(mode: str, workdir: Path, script: Path, fds: dict[str, int]) -> list[str]:
+    """The argv that runs ``script`` (the worker or the fork server) in ``workdir``.
+
+    ``fds`` become ``--name N`` options: the descriptors passed on to the script.
+    """
+    options = [str(x) for name, fd in fds.items() for x in (f"--{name}", fd)]
     python = [sys.executable, "-I"]
-    fds = ["--cmd-fd", str(cmd_fd), "--rec-fd", str(rec_fd)]
     if mode == "process":
-        return [*python, str(WORKER), *fds], workdir
+        return [*python, str(script), *options]
     argv = [
         shutil.which("bwrap") or "bwrap",
         *ISOLATE,
@@ -141,28 +145,67 @@ def command(mode: str, workdir: Path, cmd_fd: int, rec_fd: int) -> tuple[list[st
             argv += ["--symlink", os.readlink(path), path]
         else:
             argv += ["--ro-bind", path, path]
-    argv += [
-        "--bind",
-        str(workdir),
-        f"{INSIDE}/work",
-        "--ro-bind",
-        str(WORKER),
-        f"{INSIDE}/worker.py",
-        "--chdir",
-        f"{INSIDE}/work",
-        "--",
-    ]
-    return [*argv, *python, f"{INSIDE}/worker.py", *fds], workdir
+    for code in (WORKER, FORKSERVER):
+        argv += ["--ro-bind", str(code), f"{INSIDE}/{code.name}"]
+    argv += ["--bind", str(workdir), f"{INSIDE}/work", "--chdir", f"{INSIDE}/work", "--"]
+    return [*argv, *python, f"{INSIDE}/{script.name}", *options]
 
 
-def fence(mode: str, workdir: Path) -> dict[str, list[str]]:
-    """What Landlock lets the worker touch: read the interpreter, write its working directory."""
-    if mode == "bubblewrap":
-        return {
-            "read": [*readable_paths(), f"{INSIDE}/worker.py"],
-            "write": [f"{INSIDE}/work", "/dev/null"],
-        }
-    return {"read": [*readable_paths(), str(WORKER)], "write": [str(workdir), "/dev/null"]}
+def inside(mode: str, workdir: Path) -> str:
+    """``workdir`` as the isolated process sees it."""
+    return f"{INSIDE}/work" if mode == "bubblewrap" else str(workdir)
+
+
+class Spawned:
+    """A worker started as a new interpreter, in its own session (a ``channel.Process``)."""
+
+    def __init__(self, mode: str, workdir: Path, cmd_fd: int, rec_fd: int, out_fd: int) -> None:
+        self.mode = mode
+        self.proc = subprocess.Popen(
+            command(mode, workdir, WORKER, {"cmd-fd": cmd_fd, "rec-fd": rec_fd}),
+            stdin=subprocess.DEVNULL,
+            stdout=out_fd,
+            stderr=out_fd,
+            pass_fds=(cmd_fd, rec_fd),
+            cwd=workdir,
+            env=environment(inside(mode, workdir)),
+            start_new_session=True,
+            close_fds=True,
+        )
+        LIVE.add(self.proc.pid)
+        self.killed = False
+
+    def wait(self, timeout: float) -> int | None:
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self) -> None:
+        if self.killed:
+            return
+        self.killed = True
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.kill()
+        self.proc.wait()
+        LIVE.discard(self.proc.pid)
+        kill_orphans()
+
+    def exit_signal(self, code: int) -> int | None:
+        """The signal that ended the worker (bwrap reports it as 128 + signal)."""
+        if code < 0:
+            return -code
+        if self.mode == "bubblewrap" and code > 128:
+            return code - 128
+        return None
+
+
+def fence(mode: str, work: str) -> dict[str, list[str]]:
+    """What Landlock lets the worker touch: read the interpreter, write ``work`` (as it sees it)."""
+    code = [f"{INSIDE}/{WORKER.name}"] if mode == "bubblewrap" else [str(WORKER)]
+    return {"read": [*readable_paths(), *code], "write": [work, "/dev/null"]}
 
 
 def describe(mode: str, landlock: str | None) -> str:
@@ -178,15 +221,6 @@ def describe(mode: str, landlock: str | None) -> str:
     if mode == "bubblewrap":
         return f"bubblewrap (namespaces, uid {NOBODY}, no network); {fenced}"
     return f"process (own session, limits, scrubbed environment); {fenced}"
-
-
-def exit_signal(mode: str, code: int) -> int | None:
-    """The signal that ended the worker, from its exit status (bwrap reports 128 + signal)."""
-    if code < 0:
-        return -code
-    if mode == "bubblewrap" and code > 128:
-        return code - 128
-    return None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ from grader.model import ErrorKind, Limits, SubmissionError, Verdict
 if TYPE_CHECKING:
     import numpy as np
 
+    from grader.prefork import ForkServer
+
 IMPORT_TIME = 5.0  # seconds for the interpreter to start and the submission to be imported
 FINISH_TIME = 2.0  # seconds for the child to acknowledge the end of the run
 STOPS_IN_A_ROW = 2  # cases in a row that end the process before the rest are not run
@@ -86,14 +88,33 @@ class Sandbox:
     numpy load while the grader reads the problem; ``run`` then feeds it the cases.
     """
 
-    def __init__(self, sandbox: str = "auto", output_limit: int = Limits().output) -> None:
-        """``sandbox`` is ``auto|on|off``; ``on`` raises UsageError where bubblewrap cannot run."""
-        self.mode = launch.resolve(sandbox)
+    def __init__(
+        self,
+        sandbox: str = "auto",
+        output_limit: int = Limits().output,
+        server: ForkServer | None = None,
+    ) -> None:
+        """``sandbox`` is ``auto|on|off``; ``on`` raises UsageError where bubblewrap cannot run.
+
+        With a ``server`` (batch grading), workers are forked by it, in its isolation mode.
+        """
+        self.server = server
+        self.mode = server.mode if server else launch.resolve(sandbox)
         self.landlock: str | None = "not started"  # None once the worker confirms Landlock
         launch.become_subreaper()
-        self.workdir = Path(tempfile.mkdtemp(prefix="grader-run-"))
+        if server is None:
+            self.workdir = Path(tempfile.mkdtemp(prefix="grader-run-"))
+            self.work = launch.inside(self.mode, self.workdir)
+        else:
+            self.workdir, self.work = server.workdir()
         self.capture = Capture(output_limit)
-        self.child: Worker | None = Worker(self.mode, self.workdir, self.capture)
+        self.child: Worker | None = self._worker()
+
+    def _worker(self) -> Worker:
+        server, mode, workdir = self.server, self.mode, self.workdir
+        if server is None:
+            return Worker(lambda *fds: launch.Spawned(mode, workdir, *fds), self.capture)
+        return Worker(lambda *fds: server.fork(self.work, *fds), self.capture)
 
     @staticmethod
     def cpu_seconds(limits: Limits) -> int:
@@ -137,7 +158,7 @@ class Sandbox:
             "arguments": dict(arguments),
             "max_dims": MAX_DIMS,
             "max_message": MAX_MESSAGE,
-            "landlock": launch.fence(self.mode, self.workdir),
+            "landlock": launch.fence(self.mode, self.work),
             "limits": {
                 "as": limits.memory,
                 "cpu": self.cpu_seconds(limits),
@@ -178,7 +199,7 @@ class Sandbox:
             more = position + 1 < len(cases)
             self.child = None
             if more and stops < STOPS_IN_A_ROW and time.monotonic() < total_deadline:
-                self.child = Worker(self.mode, self.workdir, self.capture)
+                self.child = self._worker()
                 if self._start(setup, total_deadline, limits) is not None:
                     self.child.kill()
                     self.child = None

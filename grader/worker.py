@@ -156,13 +156,14 @@ def _apply_limits(limits: Mapping[str, int]) -> None:
 
 
 # Landlock (Linux >= 5.13): an unprivileged process can give up file system access for itself and
-# every process it starts. Rights of ABI 1-3 and, from ABI 4, TCP bind/connect.
+# every process it starts. Rights of ABI 1-3, from ABI 4 TCP bind/connect, from ABI 6 signals.
 _LL_EXECUTE, _LL_READ_FILE, _LL_READ_DIR = 1 << 0, 1 << 2, 1 << 3
 _LL_FILE_RIGHTS = _LL_EXECUTE | 1 << 1 | _LL_READ_FILE | 1 << 14  # execute, write, read, truncate
 
 
 def _landlock(read: list[str], write: list[str]) -> str | None:
-    """Allow reading (and executing) only ``read``, writing only ``write``, connecting nowhere.
+    """Allow reading (and executing) only ``read``, writing only ``write``, connecting nowhere,
+    signalling no process outside.
 
     Returns None once this process is restricted, else the reason it could not be.
     """
@@ -177,14 +178,16 @@ def _landlock(read: list[str], write: list[str]) -> str | None:
     handled = (1 << 13) - 1 | (1 << 13 if abi >= 2 else 0) | (1 << 14 if abi >= 3 else 0)
 
     class RulesetAttr(ctypes.Structure):
-        _fields_ = [("fs", ctypes.c_uint64), ("net", ctypes.c_uint64)]
+        _fields_ = [("fs", ctypes.c_uint64), ("net", ctypes.c_uint64), ("scoped", ctypes.c_uint64)]
 
     class PathBeneath(ctypes.Structure):
         _pack_ = 1
         _fields_ = [("allowed", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
-    attr = RulesetAttr(handled, 0b11 if abi >= 4 else 0)
-    size = ctypes.sizeof(attr) if abi >= 4 else 8
+    # ABI 6: no signals to processes outside the sandbox (the grader, a fork server), and no
+    # abstract Unix sockets outside it
+    attr = RulesetAttr(handled, 0b11 if abi >= 4 else 0, 0b11 if abi >= 6 else 0)
+    size = 24 if abi >= 6 else 16 if abi >= 4 else 8
     ruleset = syscall(444, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
     if ruleset < 0:
         return f"Landlock refused a ruleset: {os.strerror(ctypes.get_errno())}"

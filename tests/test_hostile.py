@@ -1,9 +1,11 @@
-"""The hostile corpus: every file in tests/hostile/ gets its declared verdicts, in both modes.
+"""The hostile corpus: every file in tests/hostile/ gets its declared verdicts, in every mode.
 
 Each file says what it tries (``# threat:``) and what it must get: ``# expect:`` lists the
 verdicts of the three cases of the ``double`` problem, ``# error:`` a submission-level error.
 Grading each takes at most the problem's limits plus a small margin; afterwards nothing the
 submission started is running, its working directory is gone, and the problem files are unchanged.
+Each mode runs twice: a worker started for the submission (``grade``), and a worker forked by a
+fork server that the whole corpus shares, in turn, as a batch job's does.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from grader import launch
 from grader.grade import grade
 from grader.launch import bwrap_problem
+from grader.prefork import ForkServer
 from grader.sandbox import Sandbox
 
 HOSTILE = Path(__file__).parent / "hostile"
@@ -27,25 +32,25 @@ FILES = sorted(HOSTILE.glob("*.py"))
 PROBLEM = HOSTILE / "problem"  # problems/double.yaml + reference/double.py, copied per run
 TOTAL_LIMIT = 6.0
 MARGIN = 3.0  # worker start-ups, restarts and teardown
-MODES = [
-    pytest.param("off", id="process"),
-    pytest.param(
-        "on",
-        id="bubblewrap",
-        marks=pytest.mark.skipif(
-            bwrap_problem() is not None, reason=f"no bubblewrap here: {bwrap_problem()}"
-        ),
-    ),
+NO_BWRAP = pytest.mark.skipif(
+    bwrap_problem() is not None, reason=f"no bubblewrap here: {bwrap_problem()}"
+)
+MODES = [  # (isolation, forked by a batch job's fork server?)
+    pytest.param("off", False, id="process"),
+    pytest.param("on", False, id="bubblewrap", marks=NO_BWRAP),
+    pytest.param("off", True, id="forked-process"),
+    pytest.param("on", True, id="forked-bubblewrap", marks=NO_BWRAP),
 ]
 
 
 LANDLOCKED = {"tampers_with_files", "reads_the_reference"}  # process mode relies on Landlock here
+SCOPED = {"kills_its_parent"}  # process mode and fork servers rely on Landlock's signal scope
 
 
-def landlock_available() -> bool:
+def landlock_abi() -> int:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.syscall.restype = ctypes.c_long
-    return libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1)) >= 1
+    return int(libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1)))
 
 
 def declared(path: Path, key: str) -> str | None:
@@ -75,16 +80,37 @@ def test_every_file_declares_its_threat_and_outcome() -> None:
         assert (declared(path, "expect") is None) != (declared(path, "error") is None), path.name
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.fixture(scope="module")
+def servers() -> Iterator[dict[str, ForkServer]]:
+    """One fork server per isolation mode, shared by the whole corpus like a batch job's."""
+    made: dict[str, ForkServer] = {}
+    yield made
+    for server in made.values():
+        server.close()
+
+
+@pytest.mark.parametrize(("mode", "forked"), MODES)
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
-def test_hostile_submission(path: Path, mode: str, problems: Path, tmp_path: Path) -> None:
-    if mode == "off" and path.stem in LANDLOCKED and not landlock_available():
+def test_hostile_submission(
+    path: Path,
+    mode: str,
+    forked: bool,
+    problems: Path,
+    servers: dict[str, ForkServer],
+    tmp_path: Path,
+) -> None:
+    if mode == "off" and path.stem in LANDLOCKED and landlock_abi() < 1:
         pytest.skip("process isolation without Landlock cannot hide or protect files")
+    if (mode == "off" or forked) and path.stem in SCOPED and landlock_abi() < 6:
+        pytest.skip("without Landlock's signal scope (ABI 6), a same-uid parent can be killed")
+    server = None
+    if forked:
+        server = servers.get(mode) or servers.setdefault(mode, ForkServer(launch.resolve(mode)))
     before = digest(problems.parent)
     solution = tmp_path / "solution.py"
     solution.write_text(path.read_text())
     started = time.monotonic()
-    result = grade(solution, "double", problems, Sandbox(mode))
+    result = grade(solution, "double", problems, Sandbox(mode, server=server))
     elapsed = time.monotonic() - started
 
     verdicts = ", ".join(c.verdict.value for c in result.cases)
@@ -95,6 +121,8 @@ def test_hostile_submission(path: Path, mode: str, problems: Path, tmp_path: Pat
         assert result.error is None, result.error
         assert verdicts == declared(path, "expect")
     assert result.sandbox == ("bubblewrap" if mode == "on" else "process")
+    if server is not None:
+        assert not any(server.root.iterdir()), "a working directory was left behind"
     assert elapsed < TOTAL_LIMIT + MARGIN
     assert digest(problems.parent) == before  # problem and reference untouched
     stray = subprocess.run(["pgrep", "-f", "sleep 86.75309"], capture_output=True, text=True)

@@ -1,0 +1,189 @@
+"""The grader's side of a fork server (``forkserver.py``): start it, have it fork workers.
+
+A batch job keeps one ``ForkServer``; each submission's ``Sandbox`` asks it for workers instead of
+starting interpreters. The server runs under the same isolation as a worker would (``launch``),
+in a directory of the job's that holds one working directory per submission. It is trusted no
+more than a worker: every answer is checked, and a server that dies, hangs or answers nonsense is
+killed and started again (the case that was running gets ``crashed``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from grader import launch
+
+REPLY_TIME = 5.0  # seconds for the server to answer a request
+BOOT_TIME = 30.0  # seconds for the server to import numpy, on a busy machine
+
+
+class ServerGone(Exception):
+    """The fork server died, hung or broke the protocol."""
+
+
+class ForkServer:
+    """One fork server process, restarted when it goes wrong; close it when done."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.root = Path(tempfile.mkdtemp(prefix="grader-job-"))
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.control: socket.socket | None = None
+        self.serial = 0
+        launch.become_subreaper()
+        self._start()
+
+    def _start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.proc = subprocess.Popen(
+                launch.command(
+                    self.mode, self.root, launch.FORKSERVER, {"ctl-fd": theirs.fileno()}
+                ),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=(theirs.fileno(),),
+                cwd=self.root,
+                env=launch.environment(launch.inside(self.mode, self.root)),
+                start_new_session=True,
+            )
+        finally:
+            theirs.close()
+        launch.LIVE.add(self.proc.pid)
+        self.control = ours
+        self.booting = True
+
+    def workdir(self) -> tuple[Path, str]:
+        """A new, empty working directory: its path here, and as a worker sees it."""
+        self.serial += 1
+        path = self.root / f"run-{self.serial}"
+        path.mkdir(mode=0o777)
+        path.chmod(0o777)  # bubblewrap's uid nobody writes here
+        return path, f"{launch.inside(self.mode, self.root)}/{path.name}"
+
+    def fork(self, work: str, cmd_fd: int, rec_fd: int, out_fd: int) -> Forked:
+        """A worker forked in ``work`` on the given pipe ends (a ``channel.Process``)."""
+        for attempt in (1, 2):
+            try:
+                reply = self.request({"op": "fork", "workdir": work}, (cmd_fd, rec_fd, out_fd))
+                pid = reply.get("pid")
+                if reply.get("kind") != "forked" or type(pid) is not int or pid <= 0:
+                    raise ServerGone("the fork server answered nonsense")
+                return Forked(self, pid)
+            except ServerGone:
+                self.restart()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def request(self, message: dict[str, Any], fds: tuple[int, ...] = ()) -> dict[str, Any]:
+        """Send one request and read its reply; ServerGone if none comes in time."""
+        control = self.control
+        if control is None:
+            raise ServerGone("the fork server is not running")
+        wait = BOOT_TIME if self.booting else REPLY_TIME
+        wait += float(message.get("timeout", 0.0))
+        try:
+            socket.send_fds(control, [json.dumps(message).encode()], list(fds))
+            ready, _, _ = select.select([control], [], [], wait)
+            raw = control.recv(1 << 16) if ready else b""
+        except OSError as exc:
+            raise ServerGone(f"the fork server is gone ({exc.strerror})") from None
+        if not raw:
+            raise ServerGone("the fork server did not answer")
+        self.booting = False
+        try:
+            reply = json.loads(raw)
+        except ValueError:
+            reply = None
+        if not isinstance(reply, dict):
+            raise ServerGone("the fork server answered nonsense")
+        return reply
+
+    def restart(self) -> None:
+        self._stop()
+        self._start()
+
+    def _stop(self) -> None:
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.kill()
+            self.proc.wait()
+            launch.LIVE.discard(self.proc.pid)
+            self.proc = None
+        launch.kill_orphans()
+
+    def close(self) -> None:
+        self._stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> ForkServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Forked:
+    """A worker forked by a ``ForkServer``; its pid is the server's to use, not ours.
+
+    Under bubblewrap the pid is one of the server's PID namespace, so this never signals it
+    directly: the server kills and reaps it.
+    """
+
+    def __init__(self, server: ForkServer, pid: int) -> None:
+        self.server = server
+        self.pid = pid
+        self.status: int | None = None
+        self.ended = False
+
+    def wait(self, timeout: float) -> int | None:
+        if self.status is None:
+            try:
+                request = {"op": "wait", "pid": self.pid, "timeout": timeout}
+                self.status = _status(self.server.request(request))
+            except ServerGone:
+                self.server.restart()  # its workers died with it
+                self.ended = True
+                return -signal.SIGKILL
+        return self.status
+
+    def kill(self) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        deadline = time.monotonic() + REPLY_TIME
+        try:
+            reply = self.server.request({"op": "end", "pid": self.pid})
+            if self.status is None:
+                self.status = _status(reply)
+        except ServerGone:
+            self.server.restart()
+        if time.monotonic() > deadline:  # a server that slow is not to be trusted again
+            self.server.restart()
+
+    def exit_signal(self, code: int) -> int | None:
+        return -code if code < 0 else None
+
+
+def _status(reply: dict[str, Any]) -> int | None:
+    status = reply.get("status")
+    if reply.get("kind") != "status" or not (status is None or type(status) is int):
+        raise ServerGone("the fork server answered nonsense")
+    return status
