@@ -143,9 +143,7 @@ class Worker:
             raise Stop(Verdict.CRASHED, f"the result is too large ({nbytes / 2**20:.0f} MiB)")
         data = self._payload(nbytes, deadline)
         self._nothing_more()
-        import numpy as np  # not at module level: the worker must start before numpy loads here
-
-        return header, np.frombuffer(data, dtype="<f8").reshape(shape)
+        return header, data.view("<f8").reshape(shape)
 
     def _nothing_more(self) -> None:
         if self.buf:
@@ -165,8 +163,10 @@ class Worker:
             raise Stop(Verdict.CRASHED, _MALFORMED)
         return header
 
-    def _payload(self, nbytes: int, deadline: float) -> bytearray:
-        data = bytearray(nbytes)
+    def _payload(self, nbytes: int, deadline: float) -> np.ndarray:
+        import numpy as np  # not at module level: the worker must start before numpy loads here
+
+        data = np.empty(nbytes, dtype=np.uint8)  # not zero-filled: every byte is read into it
         view = memoryview(data)
         have = min(len(self.buf), nbytes)
         view[:have] = self.buf[:have]

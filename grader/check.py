@@ -66,6 +66,7 @@ class CaseResult:
     hint: str | None
     line: int | None = None
     detail: Detail | None = None  # examples only; hidden cases carry no data
+    diagnosis: str | None = None  # the class of a failure's explanation (``overflow``, ``sign``)
 
 
 Explainer = Callable[[Case, np.ndarray], "tuple[str, str] | None"]
@@ -111,6 +112,7 @@ def check_case(
         hint,
         outcome.line,
         detail,
+        diagnosis if verdict is not Verdict.PASSED else None,
     )
 
 

@@ -88,6 +88,28 @@ def _parser() -> argparse.ArgumentParser:
     history.add_argument("--problem", metavar="ID")
     history.add_argument("--learner")
     history.add_argument("--gradebook", type=Path, metavar="PATH")
+    batch = commands.add_parser("batch", help="grade a folder of submissions, one per learner")
+    batch.add_argument("folder", type=Path, metavar="DIR")
+    batch.add_argument("--problem", metavar="ID", required=True)
+    batch.add_argument(
+        "--jobs", type=int, metavar="N", help="submissions graded at once (default: the cores)"
+    )
+    batch.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE.csv",
+        help="the CSV, one row per learner (default: gradebook.csv)",
+    )
+    batch.add_argument("--gradebook", type=Path, metavar="PATH")
+    batch.add_argument("--sandbox", choices=("auto", "on", "off"), default="auto")
+    where = batch.add_mutually_exclusive_group()
+    where.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE.html",
+        help="the class report (default: beside the CSV, <csv stem>.html)",
+    )
+    where.add_argument("--no-report", action="store_true", help="do not write the class report")
     listing = commands.add_parser("list", help="list the problems")
     show = commands.add_parser("show", help="a problem's statement, signature, examples, limits")
     show.add_argument("id", metavar="ID")
@@ -102,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("ids", nargs="*", metavar="ID")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--sandbox", choices=("auto", "on", "off"), default="auto")
-    for sub in (listing, show, new, check, export):
+    for sub in (batch, listing, show, new, check, export):
         sub.add_argument(
             "--problems",
             type=Path,
@@ -122,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "grade": _grade,
             "submit": _grade,
             "history": _history,
+            "batch": _batch,
             "list": _list,
             "show": _show,
             "new": _new,
@@ -265,6 +288,53 @@ def _record(args: argparse.Namespace, result: Result) -> None:
     finally:
         db.close()
     print(f"Recorded attempt #{attempt} in {path}", file=sys.stderr)
+
+
+def _batch(args: argparse.Namespace) -> int:
+    import signal
+
+    from grader import batch, cache, gradebook, launch
+    from grader.cases import materialise
+    from grader.spec import load_problem, problem_path, problems_dir
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    mode = launch.resolve(args.sandbox)
+    problem = load_problem(problem_path(problems_dir(args.problems), args.problem))
+    cases = cache.cases(problem.path, problem.reference, lambda: materialise(problem))
+    out = args.out or Path("gradebook.csv")
+    db = gradebook.connect(args.gradebook or gradebook.DEFAULT)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # like Ctrl-C: stop cleanly
+    try:
+        summary = batch.run(
+            args.folder,
+            problem,
+            db,
+            jobs=args.jobs or os.cpu_count() or 1,
+            sandbox=mode,
+            progress=batch.Progress(sys.stderr),
+        )
+    except batch.Interrupted as stop:
+        done = stop.summary
+        print(
+            f"\ngrader: interrupted; {done.graded} results recorded in "
+            f"{args.gradebook or gradebook.DEFAULT} ({done.unchanged} were already there). "
+            "Run the same command again to grade the rest.",
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        db.close()
+    batch.write_csv(out, summary, [c.name for c in cases])
+    report = None
+    if not args.no_report:
+        from grader import classreport
+
+        report = args.report or out.with_suffix(".html")
+        stats = classreport.analyse(problem.id, problem.title, summary.entries, summary.not_graded)
+        classreport.write(stats, report)
+    sys.stdout.write(batch.render_summary(summary, out, report))
+    return Exit.ACCEPTED if not summary.not_graded else Exit.REJECTED
 
 
 def _history(args: argparse.Namespace) -> int:

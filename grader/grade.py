@@ -52,8 +52,13 @@ def run_cases(
     cases: Sequence[Case],
     box: Sandbox,
     time_scale: float = 1.0,
+    explainer: Explainer | None = None,
 ) -> Result:
-    """Run ``submission`` on ``cases`` in ``box`` and score it; ``time_scale`` stretches limits."""
+    """Run ``submission`` on ``cases`` in ``box`` and score it; ``time_scale`` stretches limits.
+
+    Pass the ``explainer`` of ``problem`` when grading many submissions, to load its known
+    mistakes once.
+    """
     inputs = [CaseInput(c.index, c.args, c.time_limit * time_scale) for c in cases]
     if submission.syntax_error is not None:
         message, line = submission.syntax_error
@@ -69,7 +74,7 @@ def run_cases(
             inputs,
             limits,
         )
-    explainer = _explainer(problem)
+    explainer = explainer or explainer_for(problem)
     results = tuple(
         check_case(c, o, explainer, submission.where)
         for c, o in zip(cases, run.outcomes, strict=True)
@@ -91,7 +96,7 @@ def run_cases(
     )
 
 
-def _explainer(problem: Problem) -> Explainer:
+def explainer_for(problem: Problem) -> Explainer:
     """Explains wrong values with the reference's known mistakes (loaded on first need)."""
     mistakes: list[tuple[Mistake, ...]] = []
 

@@ -11,6 +11,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from grader.errors import UsageError
 from grader.score import Result
@@ -31,6 +32,30 @@ CREATE TABLE IF NOT EXISTS attempts (
 );
 CREATE INDEX IF NOT EXISTS attempts_by_learner ON attempts (learner, problem);
 """
+# Columns added for batch grading; a gradebook made before them gains them when opened.
+ADDED = {
+    "origin": "TEXT NOT NULL DEFAULT 'submit'",  # 'submit' or 'batch'
+    "problem_digest": "TEXT NOT NULL DEFAULT ''",
+    "normalised": "TEXT NOT NULL DEFAULT ''",
+    "diagnoses": "TEXT NOT NULL DEFAULT '[]'",  # JSON: per case, a diagnosis class or null
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A learner's latest graded submission in a batch, as the gradebook keeps it."""
+
+    learner: str
+    path: str  # the submission's file, relative to the batch folder
+    sha256: str  # of the file's bytes
+    normalised: str  # sha256 of the source without comments, docstrings and layout
+    problem_digest: str  # of the problem's spec and reference, when graded
+    document: dict[str, Any]  # the grader.result/1 document
+    diagnoses: tuple[str | None, ...]  # per case, in document order: the failure's diagnosis
+
+    @property
+    def score(self) -> float:
+        return float(self.document["score"])
 
 
 @dataclass(frozen=True)
@@ -52,31 +77,80 @@ def connect(path: Path) -> sqlite3.Connection:
         db = sqlite3.connect(path, timeout=30)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-        db.executescript(SCHEMA)
+        with db:
+            db.executescript(SCHEMA)
+            have = {row[1] for row in db.execute("PRAGMA table_info(attempts)")}
+            for column, kind in ADDED.items():
+                if column not in have:
+                    db.execute(f"ALTER TABLE attempts ADD COLUMN {column} {kind}")
     except (OSError, sqlite3.Error) as exc:
         raise UsageError(f"cannot open the gradebook {path}: {exc}") from None
     return db
 
 
 def record(db: sqlite3.Connection, result: Result, content: bytes, learner: str) -> int:
-    """Store one attempt in its own transaction; returns its id."""
+    """Store one attempt of ``grader submit`` in its own transaction; returns its id."""
     with db:
-        cursor = db.execute(
-            "INSERT INTO attempts (learner, problem, submitted_at, path, sha256, content, status,"
-            " score, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                learner,
-                result.problem,
-                result.graded_at,
-                result.path,
-                result.sha256,
-                content,
-                result.status.value,
-                result.score,
-                json.dumps(result.document()),
-            ),
+        return _insert(db, result.document(), result.graded_at, content, learner)
+
+
+def record_entry(db: sqlite3.Connection, entry: Entry, content: bytes, graded_at: str) -> None:
+    """Store one learner's batch result in its own transaction."""
+    with db:
+        _insert(
+            db,
+            entry.document,
+            graded_at,
+            content,
+            entry.learner,
+            origin="batch",
+            problem_digest=entry.problem_digest,
+            normalised=entry.normalised,
+            diagnoses=json.dumps(entry.diagnoses),
+            path=entry.path,
         )
+
+
+def _insert(
+    db: sqlite3.Connection,
+    document: dict[str, Any],
+    graded_at: str,
+    content: bytes,
+    learner: str,
+    **extra: str,
+) -> int:
+    row = {
+        "learner": learner,
+        "problem": document["problem"],
+        "submitted_at": graded_at,
+        "path": document["submission"]["path"],
+        "sha256": document["submission"]["sha256"],
+        "content": content,
+        "status": document["status"],
+        "score": document["score"],
+        "result": json.dumps(document),
+        **extra,
+    }
+    columns = ", ".join(row)
+    marks = ", ".join("?" * len(row))
+    cursor = db.execute(f"INSERT INTO attempts ({columns}) VALUES ({marks})", tuple(row.values()))
     return int(cursor.lastrowid or 0)
+
+
+def latest_entries(db: sqlite3.Connection, problem: str) -> dict[str, Entry]:
+    """Each learner's latest batch result for ``problem``."""
+    rows = db.execute(
+        "SELECT learner, path, sha256, normalised, problem_digest, result, diagnoses "
+        "FROM attempts WHERE id IN (SELECT MAX(id) FROM attempts "
+        "WHERE origin = 'batch' AND problem = ? GROUP BY learner)",
+        (problem,),
+    ).fetchall()
+    return {
+        learner: Entry(
+            learner, path, sha, normalised, digest, json.loads(result), tuple(json.loads(diag))
+        )
+        for learner, path, sha, normalised, digest, result, diag in rows
+    }
 
 
 def history(

@@ -159,3 +159,46 @@ def _entry_point(
         message=f"{error.message}; '{close[0]}' looks like a typo: rename it to '{entry_point}'",
         line=submission.names[close[0]],
     )
+
+
+def normalised_hash(source: str) -> str:
+    """sha256 of the code's structure: the same for copies that differ only in comments,
+    docstrings, layout, or the names of parameters and local variables.
+
+    Source that does not parse is hashed with its blank lines, comment lines and indentation
+    stripped.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        lines = (line.strip() for line in source.splitlines())
+        text = "\n".join(line for line in lines if line and not line.startswith("#"))
+        return hashlib.sha256(text.encode()).hexdigest()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            body.pop(0)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            _rename_locals(node)
+    return hashlib.sha256(ast.dump(tree, annotate_fields=False).encode()).hexdigest()
+
+
+def _rename_locals(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
+    """Name a function's parameters and assigned names v0, v1, ... in order of appearance."""
+    params = [a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)]
+    stored = [
+        n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    ]
+    names = {name: f"v{i}" for i, name in enumerate(dict.fromkeys([*params, *stored]))}
+    for node in ast.walk(function):
+        if isinstance(node, ast.arg) and node.arg in names:
+            node.arg = names[node.arg]
+        elif isinstance(node, ast.Name) and node.id in names:
+            node.id = names[node.id]

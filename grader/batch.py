@@ -1,0 +1,421 @@
+"""Grading a class: one submission per learner in a folder, in parallel, into the gradebook.
+
+``run`` finds each learner's submission (``roster``), skips those the gradebook already holds with
+the same bytes for the same problem, hands the rest to ``--jobs`` job processes (``grader.job``,
+each with its own fork server), and records every result in its own transaction the moment it
+arrives. The CSV and the class report are then written from the gradebook, never from memory, so
+a batch that was interrupted and run again ends exactly as if it had never stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from grader import __version__, gradebook
+from grader.errors import UsageError
+from grader.gradebook import Entry
+from grader.spec import Problem
+
+SUFFIXES = (".py", ".ipynb")
+IN_FLIGHT = 2  # tasks handed to a job at once, so that it never waits for the next
+RETRIES = 2  # a submission whose job died this many times is reported, not retried again
+STOP_TIME = 3.0  # seconds a job gets to clean up after SIGTERM
+
+
+@dataclass(frozen=True)
+class Found:
+    """A learner's submission in the batch folder, or why there is none to grade."""
+
+    learner: str
+    path: Path | None
+    problem: str = ""  # why the learner cannot be graded, when path is None
+
+
+def roster(folder: Path) -> list[Found]:
+    """One entry per learner: ``<learner>.py``, ``<learner>.ipynb`` or a folder ``<learner>/``
+    holding one solution file (``solution.py`` wins when there are several)."""
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder of submissions")
+    found: dict[str, list[Path]] = {}
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith((".", "_")):
+            continue
+        if entry.is_dir():
+            inside = sorted(
+                p
+                for p in entry.iterdir()
+                if p.suffix in SUFFIXES and p.is_file() and not p.name.startswith(".")
+            )
+            preferred = [p for p in inside if p.stem == "solution"]
+            found.setdefault(entry.name, []).append(
+                (preferred or inside)[0] if len(preferred or inside) == 1 else entry
+            )
+        elif entry.suffix in SUFFIXES and entry.is_file():
+            found.setdefault(entry.stem, []).append(entry)
+    out = []
+    for learner, paths in sorted(found.items()):
+        if len(paths) > 1:
+            names = ", ".join(p.name for p in paths)
+            out.append(Found(learner, None, f"more than one submission ({names})"))
+        elif paths[0].is_dir():
+            files = sorted(p.name for p in paths[0].iterdir() if p.suffix in SUFFIXES)
+            reason = f"several solution files ({', '.join(files)})" if files else "no .py or .ipynb"
+            out.append(Found(learner, None, f"{paths[0].name}/ holds {reason}"))
+        else:
+            out.append(Found(learner, paths[0]))
+    return out
+
+
+def problem_digest(problem: Problem) -> str:
+    """What a stored result was graded against: the spec, the reference and the grader."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in (problem.path, problem.reference):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class Task:
+    id: int
+    learner: str
+    path: Path
+    sha256: str
+    content: bytes
+    tries: int = 0
+
+
+@dataclass
+class Summary:
+    learners: int
+    graded: int = 0
+    unchanged: int = 0
+    not_graded: list[tuple[str, str]] = field(default_factory=list)  # (learner, why)
+    seconds: float = 0.0
+    jobs: int = 0
+    sandbox: str = ""
+    entries: list[Entry] = field(default_factory=list)  # every learner's result, graded or kept
+
+    @property
+    def rate(self) -> float:
+        return self.graded / self.seconds if self.seconds > 0 else 0.0
+
+
+class Interrupted(Exception):
+    """Ctrl-C or SIGTERM: every result received so far is recorded."""
+
+    def __init__(self, summary: Summary) -> None:
+        super().__init__("interrupted")
+        self.summary = summary
+
+
+def run(
+    folder: Path,
+    problem: Problem,
+    db: Any,
+    *,
+    jobs: int,
+    sandbox: str,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> Summary:
+    """Grade every learner in ``folder`` not already graded in ``db`` for these bytes and problem.
+
+    ``sandbox`` is the resolved mode (``bubblewrap`` or ``process``). Raises Interrupted on
+    Ctrl-C or SIGTERM, after recording what was received and stopping every job.
+    """
+    learners = roster(folder)
+    digest = problem_digest(problem)
+    kept = gradebook.latest_entries(db, problem.id)
+    summary = Summary(len(learners), sandbox=sandbox)
+    tasks: list[Task] = []
+    for found in learners:
+        if found.path is None:
+            summary.not_graded.append((found.learner, found.problem))
+            continue
+        try:
+            content = found.path.read_bytes()
+        except OSError as exc:
+            summary.not_graded.append((found.learner, f"cannot read {found.path}: {exc.strerror}"))
+            continue
+        sha = hashlib.sha256(content).hexdigest()
+        old = kept.get(found.learner)
+        if old is not None and old.sha256 == sha and old.problem_digest == digest:
+            summary.unchanged += 1
+            continue
+        tasks.append(Task(len(tasks), found.learner, found.path, sha, content))
+    summary.jobs = min(jobs, len(tasks))
+    started = time.monotonic()
+    if tasks:
+        pool = Pool(summary.jobs, problem.path, sandbox)
+        try:
+            for task, reply in pool.grade(tasks, lambda done: progress(done, len(tasks))):
+                _take(db, task, reply, digest, summary)
+        except KeyboardInterrupt:
+            summary.seconds = time.monotonic() - started
+            raise Interrupted(summary) from None
+        finally:
+            pool.close()
+    summary.seconds = time.monotonic() - started
+    latest = gradebook.latest_entries(db, problem.id)
+    summary.entries = [latest[f.learner] for f in learners if f.learner in latest and f.path]
+    return summary
+
+
+def _take(db: Any, task: Task, reply: dict[str, Any], digest: str, summary: Summary) -> None:
+    """Record one job's answer about ``task``."""
+    kind = reply.get("kind")
+    if kind != "graded":
+        why = reply.get("message") or (
+            "the file changed while the batch ran; run the batch again"
+            if kind == "changed"
+            else "the grader failed on it (see the messages above)"
+        )
+        summary.not_graded.append((task.learner, str(why)))
+        return
+    entry = Entry(
+        task.learner,
+        str(task.path),
+        task.sha256,
+        str(reply["normalised"]),
+        digest,
+        reply["document"],
+        tuple(reply["diagnoses"]),
+    )
+    gradebook.record_entry(db, entry, task.content, str(reply["graded_at"]))
+    summary.graded += 1
+
+
+class Pool:
+    """``size`` job processes fed from one queue; a job that dies is replaced."""
+
+    def __init__(self, size: int, spec: Path, sandbox: str) -> None:
+        self.spec, self.sandbox = spec, sandbox
+        self.selector = selectors.DefaultSelector()
+        self.jobs: list[Job] = []
+        for _ in range(size):
+            self._start()
+
+    def _start(self) -> Job:
+        job = Job(self.spec, self.sandbox)
+        self.jobs.append(job)
+        self.selector.register(job.stdout, selectors.EVENT_READ, job)
+        return job
+
+    def grade(
+        self, tasks: Sequence[Task], progress: Callable[[int], None]
+    ) -> Iterable[tuple[Task, dict[str, Any]]]:
+        """Yield (task, reply) as jobs answer; every task is answered exactly once."""
+        queue = deque(tasks)
+        done = 0
+        progress(0)
+        while done < len(tasks):
+            for job in self.jobs:
+                while job.alive and queue and len(job.pending) < IN_FLIGHT:
+                    job.send(queue.popleft())
+            for key, _ in self.selector.select(timeout=1.0):
+                job = key.data
+                for reply in job.read():
+                    if reply.get("kind") == "ready":
+                        continue
+                    if reply.get("kind") == "failed":
+                        raise UsageError(f"a batch job could not start: {reply.get('message')}")
+                    task = job.pending.pop(reply["id"])
+                    done += 1
+                    progress(done)
+                    yield task, reply
+                if not job.alive:
+                    self.selector.unregister(job.stdout)
+                    self.jobs.remove(job)
+                    job.stop()
+                    for task in job.pending.values():
+                        task.tries += 1
+                        if task.tries >= RETRIES:
+                            done += 1
+                            progress(done)
+                            yield task, {"kind": "failed"}
+                        else:
+                            queue.appendleft(task)
+                    if queue:
+                        self._start()
+
+    def close(self) -> None:
+        for job in self.jobs:
+            job.stop()
+        self.selector.close()
+
+
+class Job:
+    """One ``grader.job`` process and the tasks it holds."""
+
+    def __init__(self, spec: Path, sandbox: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "grader.job", str(spec), sandbox],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            start_new_session=True,  # Ctrl-C reaches the batch, which stops the jobs in order
+            env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.stdin: IO[bytes] = self.proc.stdin
+        self.stdout: IO[bytes] = self.proc.stdout
+        os.set_blocking(self.stdout.fileno(), False)
+        self.pending: dict[int, Task] = {}
+        self.buf = b""
+        self.alive = True
+
+    def send(self, task: Task) -> None:
+        message = {"id": task.id, "path": str(task.path), "sha256": task.sha256}
+        try:
+            self.stdin.write(json.dumps(message).encode() + b"\n")
+            self.stdin.flush()
+        except OSError:
+            self.alive = False
+        self.pending[task.id] = task
+
+    def read(self) -> list[dict[str, Any]]:
+        try:
+            chunk = os.read(self.stdout.fileno(), 1 << 20)
+        except BlockingIOError:
+            return []
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self.alive = False
+        self.buf += chunk
+        *lines, self.buf = self.buf.split(b"\n")
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def stop(self) -> None:
+        """End the job: SIGTERM lets it kill its workers and remove its directories."""
+        with contextlib.suppress(OSError):
+            self.stdin.close()
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(STOP_TIME)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        with contextlib.suppress(OSError):
+            self.stdout.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# What the batch writes: the CSV, from the gradebook's entries.
+
+
+def write_csv(path: Path, summary: Summary, case_names: Sequence[str]) -> None:
+    """One row per learner (graded or not), atomically; case columns hold verdicts."""
+    fixed = [
+        "learner",
+        "file",
+        "sha256",
+        "status",
+        "score",
+        "points",
+        "max_points",
+        "error_kind",
+        "note",
+    ]
+    columns = [*fixed, *(f"case: {n}" if n in fixed else n for n in case_names)]
+    rows: list[list[Any]] = []
+    for entry in summary.entries:
+        doc = entry.document
+        verdicts = {c["name"]: c["verdict"] for c in doc["cases"]}
+        rows.append(
+            [
+                entry.learner,
+                entry.path,
+                entry.sha256,
+                doc["status"],
+                doc["score"],
+                doc["points"],
+                doc["max_points"],
+                (doc["error"] or {}).get("kind", ""),
+                "",
+                *(verdicts.get(n, "") for n in case_names),
+            ]
+        )
+    for learner, why in summary.not_graded:
+        rows.append([learner, "", "", "not_graded", "", "", "", "", why, *[""] * len(case_names)])
+    rows.sort(key=lambda row: str(row[0]))
+    tmp = path.with_name(f".{path.name}.tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tmp.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    tmp.replace(path)
+
+
+def render_summary(summary: Summary, csv_path: Path, report: Path | None) -> str:
+    """What the batch says when it is done."""
+    accepted = sum(1 for e in summary.entries if e.document["status"] == "accepted")
+    lines = [
+        f"{summary.learners} learners: {summary.graded} graded now"
+        + (
+            f" in {summary.seconds:.1f} s ({summary.rate:.0f}/s, {summary.jobs} jobs, "
+            f"{summary.sandbox})"
+            if summary.graded
+            else ""
+        )
+        + f", {summary.unchanged} unchanged since they were graded",
+        f"accepted: {accepted} of {len(summary.entries)}",
+    ]
+    if summary.not_graded:
+        lines.append(f"not graded: {len(summary.not_graded)}")
+        lines += [f"  {learner}: {why}" for learner, why in summary.not_graded]
+    lines.append(f"CSV: {csv_path}")
+    if report is not None:
+        lines.append(f"Class report: {report}")
+    return "\n".join(lines) + "\n"
+
+
+class Progress:
+    """A bar with rate and ETA on a terminal; a plain line every 10% (or 5 s) otherwise."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.started = time.monotonic()
+        self.shown = -1.0
+        self.step = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        elapsed = now - self.started
+        rate = done / elapsed if elapsed > 0 else 0.0
+        eta = (total - done) / rate if rate > 0 else 0.0
+        if self.tty:
+            if now - self.shown < 0.1 and done < total:
+                return
+            width = 30
+            filled = width * done // max(total, 1)
+            bar = "█" * filled + "·" * (width - filled)
+            self.stream.write(
+                f"\r{bar} {done}/{total}  {rate:.0f}/s  ETA {eta:.0f}s "
+                + ("\n" if done == total else "")
+            )
+        else:
+            step = 10 * done // max(total, 1)
+            if step == self.step and now - self.shown < 5.0 and done < total:
+                return
+            self.step = step
+            self.stream.write(f"graded {done}/{total} ({rate:.0f}/s, about {eta:.0f} s left)\n")
+        self.shown = now
+        self.stream.flush()

@@ -1,0 +1,99 @@
+"""A batch job: one process that grades, one at a time, the submissions ``batch`` hands it.
+
+Started by ``batch`` as ``python -m grader.job SPEC SANDBOX``. It loads the problem once (from the
+cache), keeps a fork server for its workers and an explainer for wrong answers, then reads tasks
+and answers each on its own line. It holds expected values, so it is the grader's side: nothing
+here runs a submission's code, and it is not ptrace-able by the submissions' uid.
+
+Protocol, JSON lines: tasks on stdin ``{"id": N, "path": P, "sha256": S}``; on stdout first
+``{"kind": "ready"}`` (or ``{"kind": "failed", "message": M}``), then per task one of
+``{"id", "kind": "graded", "document", "diagnoses", "normalised", "graded_at"}``,
+``{"id", "kind": "unreadable", "message"}`` (the file cannot be read as a submission), or
+``{"id", "kind": "changed"}`` (its bytes are no longer those the batch hashed). End of input ends
+the job; SIGTERM ends it after cleaning up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+from grader import cache
+from grader.cases import materialise
+from grader.errors import SpecError, UsageError
+from grader.grade import explainer_for, run_cases
+from grader.prefork import ForkServer, ServerGone
+from grader.sandbox import Sandbox
+from grader.spec import load_problem
+from grader.submission import normalised_hash, read_submission
+
+PR_SET_DUMPABLE = 4
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+
+
+def serve(spec: Path, mode: str, tasks: IO[str], replies: IO[str]) -> None:
+    def reply(message: dict[str, Any]) -> None:
+        replies.write(json.dumps(message) + "\n")
+        replies.flush()
+
+    try:
+        problem = load_problem(spec)
+        cases = cache.cases(problem.path, problem.reference, lambda: materialise(problem))
+    except (SpecError, UsageError) as exc:
+        reply({"kind": "failed", "message": str(exc)})
+        return
+    explainer = explainer_for(problem)
+    with ForkServer(mode) as server:
+        reply({"kind": "ready"})
+        for line in tasks:
+            task = json.loads(line)
+            try:
+                submission = read_submission(Path(task["path"]))
+            except UsageError as exc:
+                reply({"id": task["id"], "kind": "unreadable", "message": str(exc)})
+                continue
+            if submission.sha256 != task["sha256"]:
+                reply({"id": task["id"], "kind": "changed"})
+                continue
+            for attempt in (1, 2):  # a fork server that failed twice in a row is a real fault
+                try:
+                    with Sandbox(server=server) as box:
+                        result = run_cases(submission, problem, cases, box, explainer=explainer)
+                    break
+                except ServerGone:
+                    if attempt == 2:
+                        raise
+            reply(
+                {
+                    "id": task["id"],
+                    "kind": "graded",
+                    "document": result.document(),
+                    "diagnoses": [c.diagnosis for c in result.cases],
+                    "normalised": normalised_hash(submission.source),
+                    "graded_at": result.graded_at,
+                }
+            )
+
+
+def main(argv: list[str]) -> None:
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)  # anything printed by accident goes to stderr, never into the replies
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch handles Ctrl-C and tells us
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds: workers killed, dirs gone
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None)
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+        # results of a few MB reuse heap memory instead of faulting in fresh pages each time
+        libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)
+        libc.mallopt(M_TRIM_THRESHOLD, 256 << 20)
+    serve(Path(argv[1]), argv[2], sys.stdin, replies)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
