@@ -167,7 +167,7 @@ class Worker:
         import numpy as np  # not at module level: the worker must start before numpy loads here
 
         data = np.empty(nbytes, dtype=np.uint8)  # not zero-filled: every byte is read into it
-        view = memoryview(data)
+        view = data.data  # a memoryview of its bytes
         have = min(len(self.buf), nbytes)
         view[:have] = self.buf[:have]
         del self.buf[:have]
