@@ -111,12 +111,18 @@ class Worker:
             self.selector.register(self.cmd_w, selectors.EVENT_WRITE)
 
     def receive(
-        self, deadline: float, expect: frozenset[str], max_payload: int = 0, index: int = -1
+        self,
+        deadline: float,
+        expect: frozenset[str],
+        max_payload: int = 0,
+        index: int = -1,
+        more: bool = False,
     ) -> tuple[dict[str, Any], np.ndarray | None]:
         """The record answering what we asked, or Stop on timeout, death or any bad data.
 
-        A record must be of a kind ``expect`` allows, for the case asked (``index``), and the
-        last thing the child sent: the worker never sends ahead, so anything after it was forged.
+        A record must be of a kind ``expect`` allows, for the case asked (``index``), and,
+        unless answers to cases sent ahead may follow (``more``), the last thing the child sent:
+        the worker never answers what it was not asked, so anything after it was forged.
         """
         header = self._header(deadline)
         kind = header.get("kind")
@@ -127,7 +133,7 @@ class Worker:
         if kind == "error" and header.get("verdict") not in ERROR_VERDICTS:
             raise Stop(Verdict.CRASHED, _MALFORMED)
         if kind != "value":
-            self._nothing_more()
+            self._nothing_more(more)
             return header, None
         shape = header.get("shape")
         if (
@@ -142,11 +148,11 @@ class Worker:
         if nbytes > max_payload:
             raise Stop(Verdict.CRASHED, f"the result is too large ({nbytes / 2**20:.0f} MiB)")
         data = self._payload(nbytes, deadline)
-        self._nothing_more()
+        self._nothing_more(more)
         return header, data.view("<f8").reshape(shape)
 
-    def _nothing_more(self) -> None:
-        if self.buf:
+    def _nothing_more(self, more: bool) -> None:
+        if self.buf and not more:
             raise Stop(Verdict.CRASHED, "the process sent data it was not asked for")
 
     def _header(self, deadline: float) -> dict[str, Any]:

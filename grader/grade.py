@@ -18,7 +18,7 @@ from grader.cases import Case, load_reference, materialise
 from grader.check import Explainer, check_case, decimals_for
 from grader.diagnose import Mistake, known_mistakes
 from grader.diagnose import explain as diagnose
-from grader.model import ErrorKind, SubmissionError
+from grader.model import ErrorKind, SubmissionError, Visibility
 from grader.sandbox import CaseInput, Run, Sandbox
 from grader.score import Result, score
 from grader.spec import Problem, entry_points, load_problem, problem_path, problems_dir
@@ -59,7 +59,7 @@ def run_cases(
     Pass the ``explainer`` of ``problem`` when grading many submissions, to load its known
     mistakes once.
     """
-    inputs = [CaseInput(c.index, c.args, c.time_limit * time_scale) for c in cases]
+    inputs = [CaseInput(c.index, c.args, c.time_limit * time_scale, _group(c)) for c in cases]
     if submission.syntax_error is not None:
         message, line = submission.syntax_error
         error = SubmissionError(ErrorKind.COMPILE_ERROR, message, line)
@@ -94,6 +94,11 @@ def run_cases(
         notes=submission.notes,
         graded_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
+
+
+def _group(case: Case) -> str | None:
+    """Hidden cases run as one group (sent ahead); examples run alone (their output is shown)."""
+    return None if case.visibility is Visibility.EXAMPLE else case.visibility.value
 
 
 def explainer_for(problem: Problem) -> Explainer:

@@ -1,13 +1,15 @@
 """A submission's run: import it in a worker, feed it each case's inputs, collect outcomes.
 
-The worker (``grader/worker.py``, started by ``launch``, spoken to through ``channel``) is a
-fresh interpreter in its own session and temporary working directory, isolated as ``launch``
-describes. It receives only the inputs of one case at a time; what it sends back is validated
-strictly by ``channel``: anything malformed or oversized is ``crashed``, never a pass.
+The worker (``grader/worker.py``, started by ``launch`` or forked by ``prefork``, spoken to
+through ``channel``) is a fresh process in its own session and temporary working directory,
+isolated as ``launch`` describes. It receives only inputs, never an expected value; what it sends
+back is validated strictly by ``channel``: anything malformed or oversized is ``crashed``, never
+a pass.
 
-Time is wall time, measured here. When a case ends the process (time limit, crash) a fresh one is
-started for the next case; after two such cases in a row, or when the total time is spent, the
-remaining cases are ``not_run``.
+Examples are sent one at a time; hidden cases are sent together and answered in order. A case's
+time is the wall time from the previous answer (or the sending) to its own, measured here. When
+a case ends the process (time limit, crash) a fresh one is started for the next case; after two
+such cases in a row, or when the total time is spent, the remaining cases are ``not_run``.
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ class CaseInput:
     index: int
     args: Mapping[str, Any]
     time_limit: float
+    # Cases are sent ahead within a run of the same group; None: alone, so that what the code
+    # prints is attributed to this case exactly (examples, whose output the learner sees).
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,8 @@ class Sandbox:
             )
         outcomes: list[Outcome] = []
         stops = 0
+        sent = 0  # cases before this index were sent to the current child
+        started = time.monotonic()
         for position, case in enumerate(cases):
             if self.child is None or time.monotonic() >= total_deadline:
                 reason = (
@@ -189,7 +196,11 @@ class Sandbox:
                 )
                 outcomes += [_not_run(c, reason) for c in cases[position:]]
                 break
-            outcome = self._case(case, total_deadline, limits)
+            if sent == position:
+                sent = self._send_ahead(cases, position)
+                started = time.monotonic()
+            outcome = self._case(case, started, total_deadline, limits, more=sent > position + 1)
+            started = time.monotonic()  # the next case, already sent, runs from now on
             outcomes.append(outcome)
             if self.child.alive:
                 stops = 0
@@ -198,6 +209,7 @@ class Sandbox:
             self.child.kill()
             more = position + 1 < len(cases)
             self.child = None
+            sent = position + 1  # what the dead child was sent ahead goes to the next one
             if more and stops < STOPS_IN_A_ROW and time.monotonic() < total_deadline:
                 self.child = self._worker()
                 if self._start(setup, total_deadline, limits) is not None:
@@ -254,14 +266,41 @@ class Sandbox:
             kind, clean_text(str(header.get("message", ""))), line if type(line) is int else None
         )
 
-    def _case(self, case: CaseInput, total_deadline: float, limits: Limits) -> Outcome:
+    def _send_ahead(self, cases: Sequence[CaseInput], position: int) -> int:
+        """Send the run of cases of one group that starts at ``position``; returns its end.
+
+        The worker answers them in order without waiting for us: one round trip per run, not
+        per case. Runs never cross groups and examples go alone, so the code never holds a
+        hidden case's input while an example runs, and an example's output is exactly its own.
+        """
         child = self.child
         assert child is not None
-        started = time.monotonic()
-        child.send({"op": "case", "index": case.index, "args": case.args})
+        group = cases[position].group
+        end = position
+        while end < len(cases) and (
+            end == position or (group is not None and cases[end].group == group)
+        ):
+            child.send({"op": "case", "index": cases[end].index, "args": cases[end].args})
+            end += 1
+        return end
+
+    def _case(
+        self,
+        case: CaseInput,
+        started: float,
+        total_deadline: float,
+        limits: Limits,
+        more: bool,
+    ) -> Outcome:
+        """Receive the answer to ``case``, which started at ``started``; ``more`` answers to
+        cases sent ahead may follow it."""
+        child = self.child
+        assert child is not None
         deadline = min(total_deadline, started + case.time_limit)
         try:
-            header, value = child.receive(deadline, CASE_REPLIES, limits.memory, case.index)
+            header, value = child.receive(
+                deadline, CASE_REPLIES, limits.memory, case.index, more=more
+            )
         except Stop as stop:
             elapsed = time.monotonic() - started
             child.kill()
