@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.gradebook import Entry
+from grader.report import template, write_atomically
 from grader.report.view import duration
 
-TEMPLATES = Path(__file__).parent / "report" / "templates"
 GOOD = 50.0  # learners scoring at least this are "otherwise mostly correct"
 NAMED = 5  # learners named per mistake or error kind; slowest learners listed
 PLOT = 120  # height of the tallest bar, in SVG units
@@ -229,20 +229,9 @@ def _pct(value: float, decimals: int = 2) -> str:
 
 def render(stats: ClassStats) -> str:
     """The class report as one self-contained HTML page (no scripts, fonts, images or links)."""
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    return str(env.get_template("class.html.j2").render(s=stats))
+    return str(template("class.html.j2").render(s=stats))
 
 
 def write(stats: ClassStats, path: Path) -> None:
     """Write the report atomically (a reader never sees half a file)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(render(stats), encoding="utf-8")
-    tmp.replace(path)
+    write_atomically(path, render(stats))

@@ -9,30 +9,22 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from typing import Any
 
 from grader.model import Verdict, Visibility
-from grader.report import view
+from grader.report import template, view
 from grader.score import Result
 
-TEMPLATES = Path(__file__).parent / "templates"
 GRADESCOPE_VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
 FAILURES = {Verdict.WRONG_ANSWER, Verdict.WRONG_SHAPE, Verdict.INVALID_OUTPUT}
 
 
 def markdown(result: Result) -> str:
     """Markdown for pasting into an issue, a forum or an LMS (Jinja2 template ``report.md.j2``)."""
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
+    page = template(
+        "report.md.j2",
+        {"cell": lambda text: str(text).replace("|", "\\\\|").replace("\n", " ")},
     )
-    env.filters["cell"] = lambda text: str(text).replace("|", "\\\\|").replace("\n", " ")
     examples = []
     for case in result.examples:
         rows: dict[str, Any] = {"case": case, "args": [], "expected": [], "got": []}
@@ -46,7 +38,7 @@ def markdown(result: Result) -> str:
         examples.append(rows)
     hidden = result.hidden
     return str(
-        env.get_template("report.md.j2").render(
+        page.render(
             r=result,
             examples=examples,
             hidden=hidden,

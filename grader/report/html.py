@@ -9,10 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.model import Status, Verdict
-from grader.report import view
+from grader.report import template, view, write_atomically
 from grader.score import Result
-
-TEMPLATES = Path(__file__).parent / "templates"
 
 
 def context(result: Result) -> dict[str, Any]:
@@ -62,20 +60,9 @@ def context(result: Result) -> dict[str, Any]:
 
 
 def render(result: Result) -> str:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    return str(env.get_template("report.html.j2").render(**context(result)))
+    return str(template("report.html.j2").render(**context(result)))
 
 
 def write(result: Result, path: Path) -> None:
     """Write the report atomically (a reader never sees half a file)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(render(result), encoding="utf-8")
-    tmp.replace(path)
+    write_atomically(path, render(result))
