@@ -9,11 +9,13 @@ for ``grader check``. Nothing in this module ever reaches the submission's proce
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -37,6 +39,11 @@ class Case:
     weight: float
     tolerance: Tolerance
     time_limit: float  # seconds
+
+    @cached_property
+    def args_json(self) -> str:
+        """``args`` as the worker receives them, encoded once however many submissions run."""
+        return json.dumps(self.args, separators=(",", ":"), allow_nan=True)
 
 
 def load_reference(problem: Problem) -> ModuleType:

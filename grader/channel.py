@@ -105,8 +105,12 @@ class Worker:
     # -- talking -------------------------------------------------------------------------
 
     def send(self, message: Mapping[str, Any]) -> None:
+        self.send_line(json.dumps(message, separators=(",", ":"), allow_nan=True))
+
+    def send_line(self, line: str) -> None:
+        """Queue one JSON command (already encoded, without its newline)."""
         pending = bool(self.outgoing)
-        self.outgoing += json.dumps(message, separators=(",", ":"), allow_nan=True).encode() + b"\n"
+        self.outgoing += line.encode() + b"\n"
         if not pending:
             self.selector.register(self.cmd_w, selectors.EVENT_WRITE)
 

@@ -59,7 +59,7 @@ def run_cases(
     Pass the ``explainer`` of ``problem`` when grading many submissions, to load its known
     mistakes once.
     """
-    inputs = [CaseInput(c.index, c.args, c.time_limit * time_scale, _group(c)) for c in cases]
+    inputs = [CaseInput(c.index, c.args_json, c.time_limit * time_scale, _group(c)) for c in cases]
     if submission.syntax_error is not None:
         message, line = submission.syntax_error
         error = SubmissionError(ErrorKind.COMPILE_ERROR, message, line)

@@ -18,7 +18,6 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from grader import launch
 
 REPLY_TIME = 5.0  # seconds for the server to answer a request
 BOOT_TIME = 30.0  # seconds for the server to import numpy, on a busy machine
+END_TIME = 5.0  # more seconds for ending a worker: the server waits that long for it to die
 
 
 class ServerGone(Exception):
@@ -41,6 +41,7 @@ class ForkServer:
         self.proc: subprocess.Popen[bytes] | None = None
         self.control: socket.socket | None = None
         self.serial = 0
+        self.unanswered = 0  # requests posted whose replies are not read yet
         launch.become_subreaper()
         self._start()
 
@@ -90,13 +91,36 @@ class ForkServer:
 
     def request(self, message: dict[str, Any], fds: tuple[int, ...] = ()) -> dict[str, Any]:
         """Send one request and read its reply; ServerGone if none comes in time."""
+        self.settle()
+        self.post(message, fds)
+        self.unanswered -= 1
+        return self._reply(float(message.get("timeout", 0.0)))
+
+    def post(self, message: dict[str, Any], fds: tuple[int, ...] = ()) -> None:
+        """Send a request whose reply ``settle`` (or the next request) will read."""
+        if self.control is None:
+            raise ServerGone("the fork server is not running")
+        try:
+            socket.send_fds(self.control, [json.dumps(message).encode()], list(fds))
+        except OSError as exc:
+            raise ServerGone(f"the fork server is gone ({exc.strerror})") from None
+        self.unanswered += 1
+
+    def settle(self) -> None:
+        """Wait for the replies to posted requests; a server that does not answer is replaced."""
+        try:
+            while self.unanswered:
+                self.unanswered -= 1
+                self._reply(END_TIME)
+        except ServerGone:
+            self.restart()
+
+    def _reply(self, extra_time: float) -> dict[str, Any]:
         control = self.control
         if control is None:
             raise ServerGone("the fork server is not running")
-        wait = BOOT_TIME if self.booting else REPLY_TIME
-        wait += float(message.get("timeout", 0.0))
+        wait = (BOOT_TIME if self.booting else REPLY_TIME) + extra_time
         try:
-            socket.send_fds(control, [json.dumps(message).encode()], list(fds))
             ready, _, _ = select.select([control], [], [], wait)
             raw = control.recv(1 << 16) if ready else b""
         except OSError as exc:
@@ -115,6 +139,7 @@ class ForkServer:
     def restart(self) -> None:
         self._stop()
         self._start()
+        self.unanswered = 0
 
     def _stop(self) -> None:
         if self.control is not None:
@@ -165,17 +190,14 @@ class Forked:
         return self.status
 
     def kill(self) -> None:
+        """Have the server kill it and everything it started; ``ForkServer.settle`` (or the
+        next request) waits until that is done, so grading overlaps the cleanup."""
         if self.ended:
             return
         self.ended = True
-        deadline = time.monotonic() + REPLY_TIME
         try:
-            reply = self.server.request({"op": "end", "pid": self.pid})
-            if self.status is None:
-                self.status = _status(reply)
+            self.server.post({"op": "end", "pid": self.pid})
         except ServerGone:
-            self.server.restart()
-        if time.monotonic() > deadline:  # a server that slow is not to be trusted again
             self.server.restart()
 
     def exit_signal(self, code: int) -> int | None:

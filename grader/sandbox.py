@@ -52,7 +52,7 @@ OPEN_FILES = 64
 @dataclass(frozen=True)
 class CaseInput:
     index: int
-    args: Mapping[str, Any]
+    args_json: str  # the case's arguments, JSON-encoded
     time_limit: float
     # Cases are sent ahead within a run of the same group; None: alone, so that what the code
     # prints is attributed to this case exactly (examples, whose output the learner sees).
@@ -116,6 +116,7 @@ class Sandbox:
         self.child: Worker | None = self._worker()
 
     def _worker(self) -> Worker:
+        self.finish_sent = False  # whether this worker was told to finish after its cases
         server, mode, workdir = self.server, self.mode, self.workdir
         if server is None:
             return Worker(lambda *fds: launch.Spawned(mode, workdir, *fds), self.capture)
@@ -137,9 +138,12 @@ class Sandbox:
         self.close()
 
     def close(self) -> None:
+        """Kill the worker and all it started, and remove the working directory."""
         if self.child is not None:
             self.child.kill()
             self.child = None
+        if self.server is not None:
+            self.server.settle()  # the server has killed and reaped everything of this run
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def run(
@@ -199,7 +203,8 @@ class Sandbox:
             if sent == position:
                 sent = self._send_ahead(cases, position)
                 started = time.monotonic()
-            outcome = self._case(case, started, total_deadline, limits, more=sent > position + 1)
+            more = sent > position + 1 or self.finish_sent
+            outcome = self._case(case, started, total_deadline, limits, more=more)
             started = time.monotonic()  # the next case, already sent, runs from now on
             outcomes.append(outcome)
             if self.child.alive:
@@ -280,8 +285,12 @@ class Sandbox:
         while end < len(cases) and (
             end == position or (group is not None and cases[end].group == group)
         ):
-            child.send({"op": "case", "index": cases[end].index, "args": cases[end].args})
+            case = cases[end]
+            child.send_line(f'{{"op":"case","index":{case.index},"args":{case.args_json}}}')
             end += 1
+        if end == len(cases):  # the worker says ``done`` right after its last answer
+            child.send({"op": "finish"})
+            self.finish_sent = True
         return end
 
     def _case(
@@ -336,7 +345,8 @@ class Sandbox:
         child = self.child
         if child is None or not child.alive:
             return None
-        child.send({"op": "finish"})
+        if not self.finish_sent:
+            child.send({"op": "finish"})
         try:
             header, _ = child.receive(time.monotonic() + FINISH_TIME, FINISH_REPLIES)
         except Stop as stop:

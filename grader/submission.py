@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import CodeType
 
 from grader.errors import UsageError
 from grader.model import ErrorKind, SubmissionError
@@ -162,43 +163,46 @@ def _entry_point(
 
 
 def normalised_hash(source: str) -> str:
-    """sha256 of the code's structure: the same for copies that differ only in comments,
+    """sha256 of the compiled code: the same for copies that differ only in comments,
     docstrings, layout, or the names of parameters and local variables.
 
-    Source that does not parse is hashed with its blank lines, comment lines and indentation
-    stripped.
+    Bytecode refers to local names by position and keeps line numbers apart; docstrings are
+    removed from the syntax tree first. Source that does not compile is hashed with its blank
+    lines, comment lines and indentation stripped.
     """
+    digest = hashlib.sha256()
     try:
         tree = ast.parse(source)
-    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        for node in ast.walk(tree):
+            if isinstance(node, _DOCUMENTED) and _docstring(node.body):
+                node.body = node.body[1:] or [ast.Pass()]
+        code = compile(ast.fix_missing_locations(tree), "<submission>", "exec", dont_inherit=True)
+    except (SyntaxError, RecursionError, MemoryError, ValueError, OverflowError):
         lines = (line.strip() for line in source.splitlines())
-        text = "\n".join(line for line in lines if line and not line.startswith("#"))
-        return hashlib.sha256(text.encode()).hexdigest()
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if (
-            isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and isinstance(body, list)
-            and body
-            and isinstance(body[0], ast.Expr)
-            and isinstance(body[0].value, ast.Constant)
-            and isinstance(body[0].value.value, str)
-        ):
-            body.pop(0)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            _rename_locals(node)
-    return hashlib.sha256(ast.dump(tree, annotate_fields=False).encode()).hexdigest()
+        digest.update(
+            "\n".join(line for line in lines if line and not line.startswith("#")).encode()
+        )
+        return digest.hexdigest()
+    stack = [code]
+    while stack:
+        unit = stack.pop()
+        digest.update(unit.co_code)
+        digest.update(repr(unit.co_names).encode())
+        for const in unit.co_consts:
+            if isinstance(const, CodeType):
+                stack.append(const)
+            else:
+                digest.update(repr(const).encode())
+    return digest.hexdigest()
 
 
-def _rename_locals(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
-    """Name a function's parameters and assigned names v0, v1, ... in order of appearance."""
-    params = [a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)]
-    stored = [
-        n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-    ]
-    names = {name: f"v{i}" for i, name in enumerate(dict.fromkeys([*params, *stored]))}
-    for node in ast.walk(function):
-        if isinstance(node, ast.arg) and node.arg in names:
-            node.arg = names[node.arg]
-        elif isinstance(node, ast.Name) and node.id in names:
-            node.id = names[node.id]
+_DOCUMENTED = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _docstring(body: list[ast.stmt]) -> bool:
+    first = body[0] if body else None
+    return (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    )

@@ -19,6 +19,7 @@ import pytest
 
 from grader import gradebook
 from grader.batch import roster
+from grader.submission import normalised_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from classroom import make_class
@@ -206,3 +207,26 @@ def test_an_older_gradebook_gains_the_batch_columns(tmp_path: Path) -> None:
     columns = {row[1] for row in db.execute("PRAGMA table_info(attempts)")}
     assert set(gradebook.ADDED) <= columns
     assert [a.learner for a in gradebook.history(db)] == ["ann"]  # nothing recorded is lost
+
+
+def test_normalised_hash_sees_through_comments_layout_and_local_names() -> None:
+    original = (
+        "import numpy as np\n"
+        "def softmax_jacobian(x):\n"
+        '    """Mine."""\n'
+        "    s = np.exp(x - max(x))  # shift\n"
+        "    s = s / s.sum()\n"
+        "    return np.diag(s) - np.outer(s, s)\n"
+    )
+    disguised = (
+        "import numpy as np\n\n\n"
+        "def softmax_jacobian(logits):\n"
+        "    p = np.exp(logits - max(logits))\n\n"
+        "    p = p / p.sum()\n"
+        "    return np.diag(p) - np.outer(p, p)\n"
+    )
+    different = disguised.replace("np.diag(p) -", "np.diag(p) +")
+
+    assert normalised_hash(original) == normalised_hash(disguised)
+    assert normalised_hash(disguised) != normalised_hash(different)
+    assert normalised_hash("def (") == normalised_hash("def (\n\n# a comment\n")
