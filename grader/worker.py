@@ -31,11 +31,16 @@ from typing import Any
 import numpy as np
 
 
-def build_args(args: Mapping[str, Any], types_: Mapping[str, str]) -> list[Any]:
-    """Positional arguments in declared order, each a fresh copy of the declared type."""
+def build_args(
+    args: Mapping[str, Any], types_: Mapping[str, str], fresh: bool = False
+) -> list[Any]:
+    """Positional arguments in declared order, each a fresh copy of the declared type.
+
+    ``fresh``: ``args`` were just decoded for this one call, so they need no copying.
+    """
     out: list[Any] = []
     for name, kind in types_.items():
-        value = copy.deepcopy(args[name])
+        value = args[name] if fresh else copy.deepcopy(args[name])
         if kind == "ndarray":
             value = np.array(value)
         elif kind == "int":
@@ -305,7 +310,7 @@ def _run_case(
 ) -> None:
     index, filename = message["index"], setup["filename"]
     try:
-        args = build_args(message["args"], setup["arguments"])
+        args = build_args(message["args"], setup["arguments"], fresh=True)  # decoded per case
         result = func(*args)
         array = to_float64(result, setup["max_dims"])
     except InvalidOutput as exc:
