@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from classroom import Expect, make_class
+from classroom import VECTORISED, Expect, make_class
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEM = "softmax_jacobian"
@@ -269,7 +269,15 @@ def main() -> None:
     parser.add_argument("--pytest-files", type=int, default=20, help="pytest harness subset")
     parser.add_argument("--seed", type=int, default=0, help="classroom seed (default: 0)")
     parser.add_argument("--json", action="store_true", help="print a JSON object instead")
+    parser.add_argument(
+        "--mix",
+        choices=("class", "vectorised"),
+        default="class",
+        help="the class: a realistic mix (loops, lists, broken files) or only submissions that "
+        "compute with numpy and return arrays, where the grader's own cost dominates",
+    )
     args = parser.parse_args()
+    only = VECTORISED if args.mix == "vectorised" else None
 
     from grader.launch import bwrap_problem
 
@@ -282,7 +290,9 @@ def main() -> None:
         os.environ["GRADER_CACHE_DIR"] = str(tmp / "cache")  # inherited by the subprocesses
         classes = {}
         for size in sorted({*sizes, args.cli_files, args.pytest_files}):
-            classes[size] = make_class(tmp / f"class{size}", size, seed=args.seed, hostile=False)
+            classes[size] = make_class(
+                tmp / f"class{size}", size, seed=args.seed, hostile=False, only=only
+            )
         small = min(sizes)
         benches = [floor_bench()]
         if has_batch:
@@ -327,6 +337,7 @@ def main() -> None:
             "cores": cores(),
             "jobs": jobs,
             "reps": args.reps,
+            "mix": args.mix,
             "batch": has_batch,
             "bubblewrap": no_bwrap or "works",
             "floor_s": floor,
@@ -351,6 +362,7 @@ def main() -> None:
     print(f"python: {PY}")
     print(f"cores: {cores()} (os.cpu_count() = {os.cpu_count()})    jobs J = {jobs}")
     print(f"reps: {args.reps} (+1 warm-up), medians    target: >= {TARGET:.0f} submissions/s")
+    print(f"class: {args.mix}")
     if not has_batch:
         print("\n**`grader batch` is not available** (`grader batch --help` fails): batch rows")
         print("are skipped; the other measurements follow.")

@@ -514,10 +514,40 @@ def _notebook(source: str, learner: str, rng: random.Random) -> str:
 # The class.
 
 
-def _kinds(category: str, count: int, rng: random.Random, slow_left: list[int]) -> list[str]:
-    """``count`` kinds of ``category``: each kind once (shuffled) while there is room, then
-    weighted draws; slow kinds only while ``slow_left[0]`` allows."""
-    pool = [t for t in TEMPLATES.values() if t.kind.startswith(category + "/")]
+# Kinds that compute with numpy and return arrays: the grader's own cost dominates their grading
+# (a class of Python loops and lists is dominated by the learners' code on the n = 1000 case).
+VECTORISED = frozenset(
+    {
+        "correct/vectorised",
+        "correct/np_matrix",
+        "correct/float32",
+        "correct/array_like",
+        "correct/truncated_4dp",
+        "wrong/sign_flipped",
+        "wrong/gradient_vector",
+        "wrong/rounded_2dp",
+        "wrong/softmax_itself",
+        "wrong/diagonal_only",
+        "wrong/wrong_index",
+        "wrong/unnormalised",
+    }
+)
+
+
+def _kinds(
+    category: str,
+    count: int,
+    rng: random.Random,
+    slow_left: list[int],
+    only: frozenset[str] | None = None,
+) -> list[str]:
+    """``count`` kinds of ``category`` (of ``only``, when given): each kind once (shuffled)
+    while there is room, then weighted draws; slow kinds only while ``slow_left[0]`` allows."""
+    pool = [
+        t
+        for t in TEMPLATES.values()
+        if (t.kind in only if only is not None else t.kind.startswith(category + "/"))
+    ]
 
     def allowed(t: Template) -> bool:
         return not t.slow or slow_left[0] > 0
@@ -545,8 +575,11 @@ def _unique_values(rng: random.Random, used: set[tuple[float, ...]]) -> tuple[fl
             return values
 
 
-def plan(size: int, *, seed: int = 0, hostile: bool = True) -> list[_Learner]:
-    """The learners of a class, without writing anything (deterministic for ``seed``)."""
+def plan(
+    size: int, *, seed: int = 0, hostile: bool = True, only: frozenset[str] | None = None
+) -> list[_Learner]:
+    """The learners of a class, without writing anything (deterministic for ``seed``);
+    ``only`` draws every learner from those kinds (e.g. ``VECTORISED``)."""
     rng = random.Random(seed)
     counts = {c: round(share * size) for c, share in SHARES.items()}
     if not hostile:
@@ -557,7 +590,10 @@ def plan(size: int, *, seed: int = 0, hostile: bool = True) -> list[_Learner]:
     slow_left = [MAX_SLOW if hostile else 0]
     kinds: list[str] = []
     for category in ("hostile", "broken", "wrong", "correct"):  # rare ones get the slow quota
-        kinds += _kinds(category, counts[category], rng, slow_left)
+        if only is None:
+            kinds += _kinds(category, counts[category], rng, slow_left)
+    if only is not None:
+        kinds = _kinds("", size, rng, slow_left, only)
     rng.shuffle(kinds)
 
     width = max(3, len(str(size)))
@@ -611,11 +647,16 @@ def plan(size: int, *, seed: int = 0, hostile: bool = True) -> list[_Learner]:
 
 
 def make_class(
-    folder: Path, size: int, *, seed: int = 0, hostile: bool = True
+    folder: Path,
+    size: int,
+    *,
+    seed: int = 0,
+    hostile: bool = True,
+    only: frozenset[str] | None = None,
 ) -> dict[str, Expect]:
     """Write a class of ``size`` submissions into ``folder``; return learner -> ``Expect``."""
     folder.mkdir(parents=True, exist_ok=True)
-    learners = plan(size, seed=seed, hostile=hostile)
+    learners = plan(size, seed=seed, hostile=hostile, only=only)
     texts: dict[str, str] = {}
     for learner in learners:  # originals first: copies read their text
         if learner.copy is None:
