@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.check import compare
+from grader.check import within
 from grader.spec import Tolerance
 from grader.worker import build_args
 
@@ -49,6 +49,15 @@ def known_mistakes(reference: ModuleType) -> tuple[Mistake, ...]:
     return tuple(m for _, m in sorted(found, key=lambda item: item[0]))
 
 
+# memo(key, compute): a value that depends only on the case, computed once per case when the
+# caller keeps it (a batch job diagnoses the same cases for every submission).
+Memo = Callable[[str, Callable[[], "np.ndarray | None"]], "np.ndarray | None"]
+
+
+def _compute(key: str, compute: Callable[[], np.ndarray | None]) -> np.ndarray | None:
+    return compute()
+
+
 def explain(
     got: np.ndarray,
     expected: np.ndarray,
@@ -57,12 +66,22 @@ def explain(
     tolerance: Tolerance,
     mistakes: Sequence[Mistake],
     decimals: int,
+    memo: Memo = _compute,
 ) -> tuple[str, str] | None:
     """(diagnosis class, hint) for a wrong result, or None when nothing explains it."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):  # instructor code, quietly
         warnings.simplefilter("ignore")
-        found = _declared(got, args, arguments, tolerance, mistakes)
-    return found or _generic(got, expected, tolerance, decimals)
+        found = _declared(got, args, arguments, tolerance, mistakes, memo)
+    return found or _generic(got, expected, tolerance, decimals, memo)
+
+
+def _reproduce(
+    mistake: Mistake, args: Mapping[str, Any], arguments: Mapping[str, str]
+) -> np.ndarray | None:
+    try:
+        return np.asarray(mistake.reproduce(*build_args(args, arguments)), dtype=np.float64)
+    except Exception:  # a mistake that does not apply to this case
+        return None
 
 
 def _declared(
@@ -71,11 +90,11 @@ def _declared(
     arguments: Mapping[str, str],
     tolerance: Tolerance,
     mistakes: Sequence[Mistake],
+    memo: Memo,
 ) -> tuple[str, str] | None:
     for mistake in (m for m in mistakes if m.kind == "mistake"):
-        try:
-            produced = np.asarray(mistake.reproduce(*build_args(args, arguments)), dtype=np.float64)
-        except Exception:  # a mistake that does not apply to this case
+        produced = memo(f"mistake {mistake.name}", lambda: _reproduce(mistake, args, arguments))  # noqa: B023
+        if produced is None:
             continue
         if produced.shape == got.shape and _close(got, produced, tolerance):
             return f"known mistake: {mistake.name}", mistake.hint
@@ -90,7 +109,7 @@ def _declared(
 
 
 def _generic(
-    got: np.ndarray, expected: np.ndarray, tolerance: Tolerance, decimals: int
+    got: np.ndarray, expected: np.ndarray, tolerance: Tolerance, decimals: int, memo: Memo
 ) -> tuple[str, str] | None:
     if got.shape != expected.shape:
         return None
@@ -104,7 +123,8 @@ def _generic(
     ):
         return "transpose", "your result is the transpose of the expected one: swap the indices"
     for fewer in range(decimals):
-        if _close(got, np.round(expected, fewer), tolerance):
+        rounded = memo(f"rounded {fewer}", lambda: np.round(expected, fewer))  # noqa: B023
+        if rounded is not None and _close(got, rounded, tolerance):
             return "rounding", (
                 f"your values look rounded to {fewer} decimals; round to {decimals} (or not at all)"
             )
@@ -112,4 +132,4 @@ def _generic(
 
 
 def _close(a: np.ndarray, b: np.ndarray, tolerance: Tolerance) -> bool:
-    return compare(a, b, tolerance.atol, tolerance.rtol) is None
+    return within(a, b, tolerance.atol, tolerance.rtol)

@@ -6,7 +6,7 @@ everything the submission does becomes part of the returned ``Result``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,18 +96,38 @@ def run_cases(
     )
 
 
+MEMO_BYTES = 256 << 20  # what an explainer keeps of per-case values for the next submission
+
+
 def _group(case: Case) -> str | None:
     """Hidden cases run as one group (sent ahead); examples run alone (their output is shown)."""
     return None if case.visibility is Visibility.EXAMPLE else case.visibility.value
 
 
 def explainer_for(problem: Problem) -> Explainer:
-    """Explains wrong values with the reference's known mistakes (loaded on first need)."""
+    """Explains wrong values with the reference's known mistakes (loaded on first need).
+
+    What depends only on a case (a known mistake's result, the expected value rounded) is kept,
+    up to ``MEMO_BYTES``, for the next submission on the same case.
+    """
     mistakes: list[tuple[Mistake, ...]] = []
+    kept: dict[tuple[int, str], np.ndarray | None] = {}
+    room = [MEMO_BYTES]
 
     def explain(case: Case, got: np.ndarray) -> tuple[str, str] | None:
         if not mistakes:
             mistakes.append(known_mistakes(load_reference(problem)))
+
+        def memo(key: str, compute: Callable[[], np.ndarray | None]) -> np.ndarray | None:
+            if (case.index, key) in kept:
+                return kept[(case.index, key)]
+            value = compute()
+            size = 0 if value is None else value.nbytes
+            if size <= room[0]:
+                room[0] -= size
+                kept[(case.index, key)] = value
+            return value
+
         return diagnose(
             got,
             case.expected,
@@ -116,6 +136,7 @@ def explainer_for(problem: Problem) -> Explainer:
             case.tolerance,
             mistakes[0],
             decimals_for(case.tolerance.atol),
+            memo,
         )
 
     return explain
