@@ -164,10 +164,13 @@ def run(
             for task, reply in pool.grade(tasks, lambda done: progress(done, len(tasks))):
                 _take(db, task, reply, digest, summary)
         except KeyboardInterrupt:
+            pool.close(now=True)
             summary.seconds = time.monotonic() - started
             raise Interrupted(summary) from None
-        finally:
-            pool.close()
+        except BaseException:
+            pool.close(now=True)
+            raise
+        pool.close()
     summary.seconds = time.monotonic() - started
     latest = gradebook.latest_entries(db, problem.id)
     summary.entries = [latest[f.learner] for f in learners if f.learner in latest and f.path]
@@ -251,9 +254,9 @@ class Pool:
                     if queue:
                         self._start()
 
-    def close(self) -> None:
+    def close(self, now: bool = False) -> None:
         for job in self.jobs:
-            job.stop()
+            job.stop(now)
         self.selector.close()
 
 
@@ -298,19 +301,24 @@ class Job:
         *lines, self.buf = self.buf.split(b"\n")
         return [json.loads(line) for line in lines if line.strip()]
 
-    def stop(self) -> None:
-        """End the job: SIGTERM lets it kill its workers and remove its directories."""
+    def stop(self, now: bool = False) -> None:
+        """End the job: at the end of its input when idle, by SIGTERM when ``now`` (either way
+        it kills its workers and removes its directories), by SIGKILL if it takes too long."""
         with contextlib.suppress(OSError):
             self.stdin.close()
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.send_signal(signal.SIGTERM)
+        for sig in [signal.SIGTERM] if now else [None, signal.SIGTERM]:
+            if sig is not None and self.proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    self.proc.send_signal(sig)
             try:
                 self.proc.wait(STOP_TIME)
+                break
             except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+                continue
+        else:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
         with contextlib.suppress(OSError):
             self.stdout.close()
 

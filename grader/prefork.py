@@ -43,7 +43,11 @@ class ForkServer:
         self.serial = 0
         self.unanswered = 0  # requests posted whose replies are not read yet
         launch.become_subreaper()
-        self._start()
+        try:
+            self._start()
+        except BaseException:  # SIGTERM while starting, too: leave nothing behind
+            self.close()
+            raise
 
     def _start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
