@@ -7,6 +7,7 @@ learner's submission must get.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import signal
 import sqlite3
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from grader import gradebook
-from grader.batch import roster
+from grader.batch import Progress, roster
 from grader.submission import normalised_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -230,3 +231,22 @@ def test_normalised_hash_sees_through_comments_layout_and_local_names() -> None:
     assert normalised_hash(original) == normalised_hash(disguised)
     assert normalised_hash(disguised) != normalised_hash(different)
     assert normalised_hash("def (") == normalised_hash("def (\n\n# a comment\n")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_a_bar_on_a_terminal_and_plain_lines_otherwise() -> None:
+    terminal, log = Terminal(), io.StringIO()
+    for stream in (terminal, log):
+        show = Progress(stream)
+        for done in range(0, 101):
+            show(done, 100)
+
+    assert terminal.getvalue().startswith("\r") and "100/100" in terminal.getvalue()
+    assert "/s  ETA " in terminal.getvalue() and "█" * 30 in terminal.getvalue()
+    lines = log.getvalue().splitlines()
+    assert lines[0].startswith("graded 0/100") and lines[-1].startswith("graded 100/100")
+    assert 10 <= len(lines) <= 12 and "\r" not in log.getvalue()  # every 10%, not every one
