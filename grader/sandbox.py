@@ -199,6 +199,9 @@ class Sandbox:
                     else "the process stopped on two cases in a row"
                 )
                 outcomes += [_not_run(c, reason) for c in cases[position:]]
+                if self.child is not None and sent > position:  # answers still on their way:
+                    self.child.kill()  # the run ends here, not with a ``done`` record
+                    self.child = None
                 break
             if sent == position:
                 sent = self._send_ahead(cases, position)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import textwrap
+import types
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -233,3 +235,35 @@ def test_tensor_like_results_are_converted_without_their_framework(problems: Pat
         """,
     )
     assert verdicts(result) == ["passed"] * 3
+
+
+def test_total_time_reached_with_cases_sent_ahead_keeps_what_was_graded(
+    problems: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The total limit passes right after an answer while later hidden cases are still being
+    answered: the cases graded so far keep their verdicts, the rest are not run."""
+    import time as real_time
+
+    from grader import sandbox as sandbox_module
+
+    clock = {"offset": 0.0}
+    monkeypatch.setattr(
+        sandbox_module,
+        "time",
+        types.SimpleNamespace(monotonic=lambda: real_time.monotonic() + clock["offset"]),
+    )
+    answered = sandbox_module.Sandbox._case
+
+    def case_then_jump(self: sandbox_module.Sandbox, case: Any, *rest: Any, **kw: Any) -> Any:
+        outcome = answered(self, case, *rest, **kw)
+        if case.index == 1:  # the first hidden case: the next one is already sent
+            clock["offset"] += 1000.0
+        return outcome
+
+    monkeypatch.setattr(sandbox_module.Sandbox, "_case", case_then_jump)
+
+    result = run(problems, "def double(x):\n    return [2 * v for v in x]\n")
+
+    assert result.error is None
+    assert [c.verdict.value for c in result.cases] == ["passed", "passed", "not_run"]
+    assert "total time limit" in result.cases[2].message
