@@ -34,6 +34,7 @@ SUFFIXES = (".py", ".ipynb")
 IN_FLIGHT = 2  # tasks handed to a job at once, so that it never waits for the next
 RETRIES = 2  # a submission whose job died this many times is reported, not retried again
 STOP_TIME = 3.0  # seconds a job gets to clean up after SIGTERM
+PATIENCE = 60.0  # seconds beyond a submission's total limit before its job counts as hung
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ def run(
     kept = gradebook.latest_entries(db, problem.id)
     summary = Summary(len(learners), sandbox=sandbox)
     tasks: list[Task] = []
+    current: dict[str, str] = {}  # learner -> sha256 of the file there now
     for found in learners:
         if found.path is None:
             summary.not_graded.append((found.learner, found.problem))
@@ -151,6 +153,7 @@ def run(
             summary.not_graded.append((found.learner, f"cannot read {found.path}: {exc.strerror}"))
             continue
         sha = hashlib.sha256(content).hexdigest()
+        current[found.learner] = sha
         old = kept.get(found.learner)
         if old is not None and old.sha256 == sha and old.problem_digest == digest:
             summary.unchanged += 1
@@ -159,7 +162,8 @@ def run(
     summary.jobs = min(jobs, len(tasks))
     started = time.monotonic()
     if tasks:
-        pool = Pool(summary.jobs, problem.path, sandbox)
+        patience = problem.limits.time_total + PATIENCE
+        pool = Pool(summary.jobs, problem.path, sandbox, patience)
         try:
             for task, reply in pool.grade(tasks, lambda done: progress(done, len(tasks))):
                 _take(db, task, reply, digest, summary)
@@ -173,7 +177,13 @@ def run(
         pool.close()
     summary.seconds = time.monotonic() - started
     latest = gradebook.latest_entries(db, problem.id)
-    summary.entries = [latest[f.learner] for f in learners if f.learner in latest and f.path]
+    summary.entries = [  # a result counts only for the file there now and the problem as it is
+        entry
+        for learner, sha in current.items()
+        if (entry := latest.get(learner)) is not None
+        and entry.sha256 == sha
+        and entry.problem_digest == digest
+    ]
     return summary
 
 
@@ -204,8 +214,9 @@ def _take(db: Any, task: Task, reply: dict[str, Any], digest: str, summary: Summ
 class Pool:
     """``size`` job processes fed from one queue; a job that dies is replaced."""
 
-    def __init__(self, size: int, spec: Path, sandbox: str) -> None:
-        self.spec, self.sandbox = spec, sandbox
+    def __init__(self, size: int, spec: Path, sandbox: str, patience: float) -> None:
+        """``patience``: seconds a job may take over one submission before it is killed."""
+        self.spec, self.sandbox, self.patience = spec, sandbox, patience
         self.selector = selectors.DefaultSelector()
         self.jobs: list[Job] = []
         for _ in range(size):
@@ -228,31 +239,38 @@ class Pool:
             for job in self.jobs:
                 while job.alive and queue and len(job.pending) < IN_FLIGHT:
                     job.send(queue.popleft())
-            for key, _ in self.selector.select(timeout=1.0):
-                job = key.data
-                for reply in job.read():
+            now = time.monotonic()
+            for job in self.jobs:
+                if job.pending and now - job.progressed > self.patience:
+                    job.alive = False  # hung (or stopped by what it runs): replaced below
+            ready = {key.data for key, _ in self.selector.select(timeout=1.0)}
+            for job in [j for j in self.jobs if j in ready or not j.alive]:
+                for reply in job.read() if job.alive else []:
                     if reply.get("kind") == "ready":
                         continue
                     if reply.get("kind") == "failed":
                         raise UsageError(f"a batch job could not start: {reply.get('message')}")
                     task = job.pending.pop(reply["id"])
+                    job.progressed = time.monotonic()
                     done += 1
                     progress(done)
                     yield task, reply
-                if not job.alive:
-                    self.selector.unregister(job.stdout)
-                    self.jobs.remove(job)
-                    job.stop()
-                    for task in job.pending.values():
+                if job.alive:
+                    continue
+                self.selector.unregister(job.stdout)
+                self.jobs.remove(job)
+                job.stop(now=True)
+                for position, task in enumerate(job.pending.values()):
+                    if position == 0:  # only the one it was grading is suspect
                         task.tries += 1
-                        if task.tries >= RETRIES:
-                            done += 1
-                            progress(done)
-                            yield task, {"kind": "failed"}
-                        else:
-                            queue.appendleft(task)
-                    if queue:
-                        self._start()
+                    if task.tries >= RETRIES:
+                        done += 1
+                        progress(done)
+                        yield task, {"kind": "failed"}
+                    else:
+                        queue.appendleft(task)
+                if queue:
+                    self._start()
 
     def close(self, now: bool = False) -> None:
         for job in self.jobs:
@@ -278,6 +296,7 @@ class Job:
         self.pending: dict[int, Task] = {}
         self.buf = b""
         self.alive = True
+        self.progressed = time.monotonic()  # when it started, or last answered
 
     def send(self, task: Task) -> None:
         message = {"id": task.id, "path": str(task.path), "sha256": task.sha256}

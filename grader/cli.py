@@ -325,14 +325,22 @@ def _batch(args: argparse.Namespace) -> int:
         return 130
     finally:
         db.close()
-    batch.write_csv(out, summary, [c.name for c in cases])
     report = None
-    if not args.no_report:
-        from grader import classreport
+    try:
+        batch.write_csv(out, summary, [c.name for c in cases])
+        if not args.no_report:
+            from grader import classreport
 
-        report = args.report or out.with_suffix(".html")
-        stats = classreport.analyse(problem.id, problem.title, summary.entries, summary.not_graded)
-        classreport.write(stats, report)
+            report = args.report or out.with_suffix(".html")
+            stats = classreport.analyse(
+                problem.id, problem.title, summary.entries, summary.not_graded
+            )
+            classreport.write(stats, report)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write {exc.filename or out}: {exc.strerror}; every result is in the "
+            "gradebook: run the same command again with another --out or --report"
+        ) from None
     sys.stdout.write(batch.render_summary(summary, out, report))
     return Exit.ACCEPTED if not summary.not_graded else Exit.REJECTED
 

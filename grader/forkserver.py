@@ -40,6 +40,7 @@ import numpy  # noqa: F401  (imported once here, inherited by every fork)
 
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+KILL_TIME = 5.0  # seconds to kill what a submission left before giving up (and exiting)
 CMD_FD, REC_FD = 3, 4  # where a worker finds its two channels
 
 _spec = importlib.util.spec_from_file_location("worker", Path(__file__).with_name("worker.py"))
@@ -85,10 +86,11 @@ class Server:
     def fork(self, fds: list[int], workdir: str) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
+        server = os.getpid()
         pid = os.fork()
         if pid == 0:
             try:
-                _become_worker(fds, workdir)
+                _become_worker(fds, workdir, server)
             finally:
                 os._exit(70)
         for fd in fds:
@@ -136,11 +138,18 @@ class Server:
         return status if status is not None else -signal.SIGKILL
 
     def kill_all(self, keep: int | None = None) -> None:
-        """Kill and reap every child: workers, and whatever their processes left behind."""
-        for _ in range(50):  # killing one may re-parent its children to us
+        """Kill and reap every child: workers, and whatever their processes left behind.
+
+        A server that cannot empty itself in ``KILL_TIME`` (a fork bomb outrunning it) exits:
+        the grader starts a fresh one, and its PID namespace or subreaper takes the rest.
+        """
+        deadline = time.monotonic() + KILL_TIME
+        while True:  # killing one may re-parent its children to us
             children = [p for p in _children() if p != keep]
             if not children:
                 return
+            if time.monotonic() > deadline:
+                os._exit(75)
             for pid in children:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
@@ -157,10 +166,12 @@ def _children() -> list[int]:
     return pids
 
 
-def _become_worker(fds: list[int], workdir: str) -> None:
+def _become_worker(fds: list[int], workdir: str, server: int) -> None:
     """In the forked child: a fresh session and working directory, its channels, then the worker."""
     os.setsid()
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != server:  # the server died before the line above: so do we
+        os._exit(0)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
     # first out of the way of the numbers they are going to, then into place

@@ -40,7 +40,6 @@ class ForkServer:
         self.root = Path(tempfile.mkdtemp(prefix="grader-job-"))
         self.proc: subprocess.Popen[bytes] | None = None
         self.control: socket.socket | None = None
-        self.serial = 0
         self.unanswered = 0  # requests posted whose replies are not read yet
         launch.become_subreaper()
         try:
@@ -71,10 +70,11 @@ class ForkServer:
         self.booting = True
 
     def workdir(self) -> tuple[Path, str]:
-        """A new, empty working directory: its path here, and as a worker sees it."""
-        self.serial += 1
-        path = self.root / f"run-{self.serial}"
-        path.mkdir(mode=0o777)
+        """A new, empty working directory: its path here, and as a worker sees it.
+
+        Its name is random, so that no submission can prepare the next one's in advance.
+        """
+        path = Path(tempfile.mkdtemp(prefix="run-", dir=self.root))
         path.chmod(0o777)  # bubblewrap's uid nobody writes here
         return path, f"{launch.inside(self.mode, self.root)}/{path.name}"
 

@@ -250,3 +250,42 @@ def test_progress_is_a_bar_on_a_terminal_and_plain_lines_otherwise() -> None:
     lines = log.getvalue().splitlines()
     assert lines[0].startswith("graded 0/100") and lines[-1].startswith("graded 100/100")
     assert 10 <= len(lines) <= 12 and "\r" not in log.getvalue()  # every 10%, not every one
+
+
+def test_a_learner_who_cannot_be_graded_now_has_one_row_and_no_old_result(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "class").mkdir()
+    reference = (ROOT / "reference" / "softmax_jacobian.py").read_text()
+    for learner in ("ann", "bob"):
+        (tmp_path / "class" / f"{learner}.py").write_text(reference)
+    assert batch(tmp_path / "class", tmp_path, "--no-report").returncode == 0
+    (tmp_path / "class" / "bob").mkdir()  # now bob.py and bob/ both claim to be bob's
+    (tmp_path / "class" / "bob" / "solution.py").write_text(reference)
+
+    again = batch(tmp_path / "class", tmp_path, "--no-report")
+
+    assert again.returncode == 1
+    with (tmp_path / "class.csv").open(newline="") as f:
+        bobs = [row for row in csv.DictReader(f) if row["learner"] == "bob"]
+    assert [row["status"] for row in bobs] == ["not_graded"]
+    assert "accepted: 1 of 1" in again.stdout
+
+
+def test_an_unwritable_csv_is_a_usage_error_and_the_results_are_kept(tmp_path: Path) -> None:
+    (tmp_path / "class").mkdir()
+    (tmp_path / "class" / "ann.py").write_text(
+        (ROOT / "reference" / "softmax_jacobian.py").read_text()
+    )
+    (tmp_path / "blocker").write_text("a file, not a folder")
+
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "batch", str(tmp_path / "class"), "--problem",
+         "softmax_jacobian", "--problems", str(ROOT / "problems"), "--gradebook",
+         str(tmp_path / "gb.sqlite"), "--out", str(tmp_path / "blocker" / "class.csv")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 2 and "cannot write" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    assert len(gradebook.history(gradebook.connect(tmp_path / "gb.sqlite"))) == 1
