@@ -299,6 +299,8 @@ class Job:
         self.progressed = time.monotonic()  # when it started, or last answered
 
     def send(self, task: Task) -> None:
+        if not self.pending:  # idle until now: its patience starts with this task
+            self.progressed = time.monotonic()
         message = {"id": task.id, "path": str(task.path), "sha256": task.sha256}
         try:
             self.stdin.write(json.dumps(message).encode() + b"\n")

@@ -203,8 +203,6 @@ def compare(got: np.ndarray, expected: np.ndarray, atol: float, rtol: float) -> 
     finite_expected = np.isfinite(expected)
     bad = ~ok
     count = int(bad.sum())
-    if count == 0:
-        return None
     nonfinite = int((finite_expected & ~np.isfinite(got)).sum())
     scored = np.where(bad & np.isfinite(diff), diff, -1.0)
     flat = int(np.argmax(scored)) if np.isfinite(diff[bad]).any() else int(np.argmax(bad))

@@ -47,25 +47,33 @@ def _grading_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--format", choices=FORMATS, default="text", help="what to print on stdout (default: text)"
     )
-    where = command.add_mutually_exclusive_group()
-    where.add_argument(
-        "--report",
-        type=Path,
-        metavar="FILE.html",
-        help="where to write the HTML report (default: beside the submission)",
-    )
-    where.add_argument("--no-report", action="store_true", help="do not write the HTML report")
-    command.add_argument(
-        "--sandbox",
-        choices=("auto", "on", "off"),
-        default="auto",
-        help="isolation: 'on' requires bubblewrap, 'auto' uses it where available",
-    )
+    _report_options(command, "the HTML report", "beside the submission")
+    _sandbox_option(command)
     command.add_argument(
         "--hidden-visibility",
         choices=("after_published", "after_due_date", "hidden", "visible"),
         default="after_published",
         help="when Gradescope shows hidden cases to students (--format gradescope)",
+    )
+
+
+def _report_options(command: argparse.ArgumentParser, what: str, default: str) -> None:
+    where = command.add_mutually_exclusive_group()
+    where.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE.html",
+        help=f"where to write {what} (default: {default})",
+    )
+    where.add_argument("--no-report", action="store_true", help=f"do not write {what}")
+
+
+def _sandbox_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--sandbox",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="isolation: 'on' requires bubblewrap, 'auto' uses it where available",
     )
 
 
@@ -101,15 +109,8 @@ def _parser() -> argparse.ArgumentParser:
         help="the CSV, one row per learner (default: gradebook.csv)",
     )
     batch.add_argument("--gradebook", type=Path, metavar="PATH")
-    batch.add_argument("--sandbox", choices=("auto", "on", "off"), default="auto")
-    where = batch.add_mutually_exclusive_group()
-    where.add_argument(
-        "--report",
-        type=Path,
-        metavar="FILE.html",
-        help="the class report (default: beside the CSV, <csv stem>.html)",
-    )
-    where.add_argument("--no-report", action="store_true", help="do not write the class report")
+    _sandbox_option(batch)
+    _report_options(batch, "the class report", "beside the CSV, <csv stem>.html")
     listing = commands.add_parser("list", help="list the problems")
     show = commands.add_parser("show", help="a problem's statement, signature, examples, limits")
     show.add_argument("id", metavar="ID")
@@ -123,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="prove problems sound (all when none is given)")
     check.add_argument("ids", nargs="*", metavar="ID")
     check.add_argument("--format", choices=("text", "json"), default="text")
-    check.add_argument("--sandbox", choices=("auto", "on", "off"), default="auto")
+    _sandbox_option(check)
     for sub in (batch, listing, show, new, check, export):
         sub.add_argument(
             "--problems",

@@ -112,19 +112,20 @@ def explainer_for(problem: Problem) -> Explainer:
     """
     mistakes: list[tuple[Mistake, ...]] = []
     kept: dict[tuple[int, str], np.ndarray | None] = {}
-    room = [MEMO_BYTES]
+    room = MEMO_BYTES
 
     def explain(case: Case, got: np.ndarray) -> tuple[str, str] | None:
         if not mistakes:
             mistakes.append(known_mistakes(load_reference(problem)))
 
         def memo(key: str, compute: Callable[[], np.ndarray | None]) -> np.ndarray | None:
+            nonlocal room
             if (case.index, key) in kept:
                 return kept[(case.index, key)]
             value = compute()
             size = 0 if value is None else value.nbytes
-            if size <= room[0]:
-                room[0] -= size
+            if size <= room:
+                room -= size
                 kept[(case.index, key)] = value
             return value
 

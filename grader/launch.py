@@ -156,23 +156,44 @@ def inside(mode: str, workdir: Path) -> str:
     return f"{INSIDE}/work" if mode == "bubblewrap" else str(workdir)
 
 
+def start(
+    mode: str, workdir: Path, script: Path, fds: dict[str, int], output: int | None = None
+) -> subprocess.Popen[bytes]:
+    """Start ``script`` isolated in ``mode``, in its own session, passing it ``fds``; what it
+    prints goes to ``output`` (default: nowhere). ``stop`` ends it."""
+    out = subprocess.DEVNULL if output is None else output
+    proc = subprocess.Popen(
+        command(mode, workdir, script, fds),
+        stdin=subprocess.DEVNULL,
+        stdout=out,
+        stderr=out,
+        pass_fds=tuple(fds.values()),
+        cwd=workdir,
+        env=environment(inside(mode, workdir)),
+        start_new_session=True,
+        close_fds=True,
+    )
+    LIVE.add(proc.pid)
+    return proc
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a process ``start`` started, its session, and whatever it left (we reap orphans)."""
+    if proc.poll() is None:  # once reaped, its group id may belong to someone else
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    proc.kill()
+    proc.wait()
+    LIVE.discard(proc.pid)
+    kill_orphans()
+
+
 class Spawned:
     """A worker started as a new interpreter, in its own session (a ``channel.Process``)."""
 
     def __init__(self, mode: str, workdir: Path, cmd_fd: int, rec_fd: int, out_fd: int) -> None:
         self.mode = mode
-        self.proc = subprocess.Popen(
-            command(mode, workdir, WORKER, {"cmd-fd": cmd_fd, "rec-fd": rec_fd}),
-            stdin=subprocess.DEVNULL,
-            stdout=out_fd,
-            stderr=out_fd,
-            pass_fds=(cmd_fd, rec_fd),
-            cwd=workdir,
-            env=environment(inside(mode, workdir)),
-            start_new_session=True,
-            close_fds=True,
-        )
-        LIVE.add(self.proc.pid)
+        self.proc = start(mode, workdir, WORKER, {"cmd-fd": cmd_fd, "rec-fd": rec_fd}, out_fd)
         self.killed = False
 
     def wait(self, timeout: float) -> int | None:
@@ -182,16 +203,9 @@ class Spawned:
             return None
 
     def kill(self) -> None:
-        if self.killed:
-            return
-        self.killed = True
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.kill()
-        self.proc.wait()
-        LIVE.discard(self.proc.pid)
-        kill_orphans()
+        if not self.killed:
+            self.killed = True
+            stop(self.proc)
 
     def exit_signal(self, code: int) -> int | None:
         """The signal that ended the worker (bwrap reports it as 128 + signal)."""

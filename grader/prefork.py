@@ -9,9 +9,7 @@ killed and started again (the case that was running gets ``crashed``).
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import select
 import shutil
 import signal
@@ -51,21 +49,10 @@ class ForkServer:
     def _start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            self.proc = subprocess.Popen(
-                launch.command(
-                    self.mode, self.root, launch.FORKSERVER, {"ctl-fd": theirs.fileno()}
-                ),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                pass_fds=(theirs.fileno(),),
-                cwd=self.root,
-                env=launch.environment(launch.inside(self.mode, self.root)),
-                start_new_session=True,
-            )
+            fds = {"ctl-fd": theirs.fileno()}
+            self.proc = launch.start(self.mode, self.root, launch.FORKSERVER, fds)
         finally:
             theirs.close()
-        launch.LIVE.add(self.proc.pid)
         self.control = ours
         self.booting = True
 
@@ -150,13 +137,8 @@ class ForkServer:
             self.control.close()
             self.control = None
         if self.proc is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.kill()
-            self.proc.wait()
-            launch.LIVE.discard(self.proc.pid)
+            launch.stop(self.proc)
             self.proc = None
-        launch.kill_orphans()
 
     def close(self) -> None:
         self._stop()
