@@ -206,8 +206,8 @@ def pytest_bench(folder: Path, manifest: dict[str, Expect], tmp: Path, jobs: int
     """One pytest process per submission, no isolation; the cases come from the grader's own
     loader (cache, spec, materialise) and go to the test files as a .npz."""
     from grader import cache
-    from grader.cases import materialise
-    from grader.spec import load_problem
+    from grader.problem.cases import materialise
+    from grader.problem.spec import load_problem
 
     problem = load_problem(ROOT / "problems" / f"{PROBLEM}.yaml")
     cases = cache.cases(problem.path, problem.reference, lambda: materialise(problem))
@@ -279,7 +279,7 @@ def main() -> None:
     args = parser.parse_args()
     only = VECTORISED if args.mix == "vectorised" else None
 
-    from grader.launch import bwrap_problem
+    from grader.run.launch import bwrap_problem
 
     jobs, sizes = args.jobs, sorted(args.sizes)
     has_batch = batch_available()

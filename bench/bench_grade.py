@@ -95,8 +95,8 @@ def test_case(case):
 
 def pytest_harness(tmp: Path) -> Path:
     """The alternative most courses start from: a plain pytest file over the same 36 cases."""
-    from grader.cases import materialise
-    from grader.spec import load_problem
+    from grader.problem.cases import materialise
+    from grader.problem.spec import load_problem
 
     cases = materialise(load_problem(ROOT / "problems" / f"{PROBLEM}.yaml"))
     folder = tmp / "pytest_harness"

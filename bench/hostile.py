@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from grader.grade import grade
-from grader.launch import bwrap_problem
-from grader.sandbox import Sandbox
+from grader.run.launch import bwrap_problem
+from grader.run.sandbox import Sandbox
 
 HOSTILE = Path(__file__).resolve().parent.parent / "tests" / "hostile"
 

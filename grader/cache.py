@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader import __version__
-from grader.yamlmap import Located
+from grader.problem.yamlmap import Located
 
 if TYPE_CHECKING:
-    from grader.cases import Case
+    from grader.problem.cases import Case
 
 
 def directory() -> Path | None:
@@ -132,9 +132,9 @@ def _decode(raw: bytes) -> tuple[Case, ...]:
 
     import numpy as np
 
-    from grader.cases import Case
     from grader.model import Visibility
-    from grader.spec import Tolerance
+    from grader.problem.cases import Case
+    from grader.problem.spec import Tolerance
 
     end = raw.index(b"\n")
     records = json.loads(raw[:end])["cases"]

@@ -19,7 +19,7 @@ from grader.errors import UsageError
 from grader.model import Exit, Status
 
 if TYPE_CHECKING:
-    from grader.score import Result
+    from grader.judge.score import Result
 
 FORMATS = ("text", "json", "md", "gradescope", "junit")
 
@@ -172,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from grader.sandbox import Sandbox
+    from grader.run.sandbox import Sandbox
 
     sandbox = Sandbox(args.sandbox)  # first, so that the worker boots while the grader loads
     from grader.grade import grade
@@ -217,16 +217,16 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from grader.authoring import listing
-    from grader.spec import problems_dir
+    from grader.problem.authoring import listing
+    from grader.problem.spec import problems_dir
 
     sys.stdout.write(listing(problems_dir(args.problems)))
     return Exit.ACCEPTED
 
 
 def _show(args: argparse.Namespace) -> int:
-    from grader.authoring import show, starter
-    from grader.spec import load_problem, problem_path, problems_dir
+    from grader.problem.authoring import show, starter
+    from grader.problem.spec import load_problem, problem_path, problems_dir
 
     problem = load_problem(problem_path(problems_dir(args.problems), args.id))
     sys.stdout.write(show(problem))
@@ -237,7 +237,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from grader.authoring import new
+    from grader.problem.authoring import new
 
     directory = args.problems or Path("problems")
     for path in new(args.id, directory):
@@ -252,7 +252,7 @@ def _new(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     import json
 
-    from grader.spec import problem_path, problems_dir
+    from grader.problem.spec import problem_path, problems_dir
     from grader.verify import check_problem, render
 
     directory = problems_dir(args.problems)
@@ -277,7 +277,7 @@ def _record(args: argparse.Namespace, result: Result) -> None:
     import getpass
     import hashlib
 
-    from grader import gradebook
+    from grader.course import gradebook
 
     content = args.submission.read_bytes()
     if hashlib.sha256(content).hexdigest() != result.sha256:
@@ -294,9 +294,11 @@ def _record(args: argparse.Namespace, result: Result) -> None:
 def _batch(args: argparse.Namespace) -> int:
     import signal
 
-    from grader import batch, cache, gradebook, launch
-    from grader.cases import materialise
-    from grader.spec import load_problem, problem_path, problems_dir
+    from grader import cache
+    from grader.course import batch, gradebook
+    from grader.problem.cases import materialise
+    from grader.problem.spec import load_problem, problem_path, problems_dir
+    from grader.run import launch
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -330,7 +332,7 @@ def _batch(args: argparse.Namespace) -> int:
     try:
         batch.write_csv(out, summary, [c.name for c in cases])
         if not args.no_report:
-            from grader import classreport
+            from grader.report import classreport
 
             report = args.report or out.with_suffix(".html")
             stats = classreport.analyse(
@@ -347,7 +349,7 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from grader import gradebook
+    from grader.course import gradebook
 
     path = args.gradebook or gradebook.DEFAULT
     if not path.exists():
@@ -361,8 +363,8 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from grader.export import gradescope
-    from grader.spec import problems_dir
+    from grader.course.export import gradescope
+    from grader.problem.spec import problems_dir
 
     out = args.out or Path("autograder.zip")
     names = gradescope(args.id, problems_dir(args.problems), out)

@@ -14,15 +14,15 @@ from pathlib import Path
 import numpy as np
 
 from grader import cache
-from grader.cases import Case, load_reference, materialise
-from grader.check import Explainer, check_case, decimals_for
-from grader.diagnose import Mistake, known_mistakes
-from grader.diagnose import explain as diagnose
+from grader.judge.check import Explainer, check_case, decimals_for
+from grader.judge.diagnose import Mistake, known_mistakes
+from grader.judge.diagnose import explain as diagnose
+from grader.judge.score import Result, score
 from grader.model import ErrorKind, SubmissionError, Visibility
-from grader.sandbox import CaseInput, Run, Sandbox
-from grader.score import Result, score
-from grader.spec import Problem, entry_points, load_problem, problem_path, problems_dir
-from grader.submission import Submission, detect_problem, explain, read_submission
+from grader.problem.cases import Case, load_reference, materialise
+from grader.problem.spec import Problem, entry_points, load_problem, problem_path, problems_dir
+from grader.run.sandbox import CaseInput, Run, Sandbox
+from grader.submission.source import Submission, detect_problem, explain, read_submission
 
 
 def grade(

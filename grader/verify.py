@@ -26,15 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.cases import TIME_FLOOR, TIME_MULTIPLIER, Case, materialise
-from grader.check import compare, decimals_for
 from grader.errors import SpecError
 from grader.grade import run_cases
+from grader.judge.check import compare, decimals_for
+from grader.judge.score import Result
 from grader.model import Status, Verdict
-from grader.sandbox import Sandbox
-from grader.score import Result
-from grader.spec import Problem, load_problem
-from grader.submission import read_submission
+from grader.problem.cases import TIME_FLOOR, TIME_MULTIPLIER, Case, materialise
+from grader.problem.spec import Problem, load_problem
+from grader.run.sandbox import Sandbox
+from grader.submission.source import read_submission
 
 VERDICT_FOLDERS = (
     "accepted",

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import gradebook
-from grader.batch import Progress, roster
-from grader.submission import normalised_hash
+from grader.course import gradebook
+from grader.course.batch import Progress, roster
+from grader.submission.source import normalised_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from classroom import make_class
@@ -44,7 +44,7 @@ def rows(path: Path) -> dict[str, dict[str, str]]:
 
 def running_jobs() -> str:
     found = subprocess.run(
-        ["pgrep", "-af", "grader.job|forkserver.py"], capture_output=True, text=True
+        ["pgrep", "-af", "grader.course.job|forkserver.py"], capture_output=True, text=True
     )
     return found.stdout
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from grader import cache
-from grader.cases import materialise
-from grader.spec import load_problem
+from grader.problem.cases import materialise
+from grader.problem.spec import load_problem
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from grader.cases import Case
-from grader.check import OVERFLOW_HINT, check_case, compare
+from grader.judge.check import OVERFLOW_HINT, check_case, compare
 from grader.model import Verdict, Visibility
-from grader.sandbox import Outcome
-from grader.spec import Tolerance
+from grader.problem.cases import Case
+from grader.problem.spec import Tolerance
+from grader.run.sandbox import Outcome
 
 EXACT = np.array([[0.08192, -0.02204], [-0.02204, 0.18483]])  # not on the 4-decimal grid
 

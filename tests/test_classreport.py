@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from grader import classreport
-from grader.gradebook import Entry
+from grader.course.gradebook import Entry
+from grader.report import classreport
 
 CASES = [  # (name, visibility): two examples, two hidden cases
     ("three logits", "example"),

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from grader.grade import grade
-from grader.notebook import convert
-from grader.sandbox import Sandbox
+from grader.run.sandbox import Sandbox
+from grader.submission.notebook import convert
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.diagnose import explain, known_mistakes
 from grader.grade import grade
+from grader.judge.diagnose import explain, known_mistakes
 from grader.model import Visibility
-from grader.spec import Tolerance
+from grader.problem.spec import Tolerance
 
 ROOT = Path(__file__).resolve().parent.parent
 

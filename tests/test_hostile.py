@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from grader import launch
 from grader.grade import grade
-from grader.launch import bwrap_problem
-from grader.prefork import ForkServer
-from grader.sandbox import Sandbox
+from grader.run import launch
+from grader.run.launch import bwrap_problem
+from grader.run.prefork import ForkServer
+from grader.run.sandbox import Sandbox
 
 HOSTILE = Path(__file__).parent / "hostile"
 FILES = sorted(HOSTILE.glob("*.py"))

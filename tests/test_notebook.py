@@ -7,7 +7,7 @@ from pathlib import Path
 
 from grader.grade import grade
 from grader.model import ErrorKind
-from grader.notebook import convert
+from grader.submission.notebook import convert
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = [

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.cases import load_reference, materialise
 from grader.model import Visibility
-from grader.spec import load_problem
+from grader.problem.cases import load_reference, materialise
+from grader.problem.spec import load_problem
 
 
 @pytest.fixture(scope="module")

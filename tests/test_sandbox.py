@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from grader.channel import describe_exit
 from grader.errors import UsageError
 from grader.grade import grade
-from grader.launch import bwrap_problem
 from grader.model import ErrorKind, Verdict
-from grader.sandbox import Sandbox
+from grader.run.channel import describe_exit
+from grader.run.launch import bwrap_problem
+from grader.run.sandbox import Sandbox
 
 MODES = [
     pytest.param("off", id="process"),
@@ -174,7 +174,7 @@ def test_closing_its_own_output_early_is_harmless(problems: Path) -> None:
 
 
 def test_sandbox_on_says_why_it_cannot_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    from grader import launch
+    from grader.run import launch
 
     monkeypatch.setattr(
         launch, "_probe", "bubblewrap is not installed (Debian: apt-get install bubblewrap)"
@@ -244,7 +244,7 @@ def test_total_time_reached_with_cases_sent_ahead_keeps_what_was_graded(
     answered: the cases graded so far keep their verdicts, the rest are not run."""
     import time as real_time
 
-    from grader import sandbox as sandbox_module
+    from grader.run import sandbox as sandbox_module
 
     clock = {"offset": 0.0}
     monkeypatch.setattr(

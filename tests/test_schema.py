@@ -8,15 +8,15 @@ import jsonschema
 import pytest
 import yaml
 
-from grader import schema
+from grader.problem import schema
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLISHED = ROOT / "docs" / "problem.schema.json"
 
 
 def test_the_published_schema_is_the_generated_one() -> None:
-    assert PUBLISHED.read_text() == schema.render(), "run: python -m grader.schema > " + str(
-        PUBLISHED.relative_to(ROOT)
+    assert PUBLISHED.read_text() == schema.render(), (
+        "run: python -m grader.problem.schema > " + str(PUBLISHED.relative_to(ROOT))
     )
 
 

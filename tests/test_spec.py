@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from grader.errors import SpecError
-from grader.spec import load_problem
+from grader.problem.spec import load_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 

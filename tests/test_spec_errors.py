@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from grader.errors import SpecError
-from grader.spec import load_problem
+from grader.problem.spec import load_problem
 
 GOOD = """\
 id: p
@@ -142,7 +142,7 @@ def test_a_missing_reference_is_an_error(tmp_path: Path) -> None:
 
 
 def test_an_unknown_generator_is_an_error(tmp_path: Path) -> None:
-    from grader.cases import materialise
+    from grader.problem.cases import materialise
 
     spec = write(tmp_path, GOOD + "generated:\n  - {name: g, generator: nope, count: 2, seed: 1}\n")
     with pytest.raises(SpecError, match=r"'nope' is not a function in p\.py") as caught:

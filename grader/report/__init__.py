@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from grader.score import Result
+from grader.judge.score import Result
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -11,9 +11,9 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from grader.judge.score import Result
 from grader.model import Verdict, Visibility
 from grader.report import template, view
-from grader.score import Result
 
 GRADESCOPE_VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
 FAILURES = {Verdict.WRONG_ANSWER, Verdict.WRONG_SHAPE, Verdict.INVALID_OUTPUT}

@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from grader.judge.score import Result
 from grader.model import Status, Verdict
 from grader.report import template, view, write_atomically
-from grader.score import Result
 
 
 def context(result: Result) -> dict[str, Any]:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from grader.check import CaseResult
+from grader.judge.check import CaseResult
+from grader.judge.score import Result
 from grader.model import Status, Verdict
 from grader.report import view
-from grader.score import Result
 
 MAX_HIDDEN_LISTED = 10
 _CODES = {"green": "32", "red": "31", "yellow": "33", "dim": "2", "bold": "1"}

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from grader import launch
+from grader.run import launch
 
 REPLY_TIME = 5.0  # seconds for the server to answer a request
 BOOT_TIME = 30.0  # seconds for the server to import numpy, on a busy machine

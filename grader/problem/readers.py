@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from grader import schema
-from grader.yamlmap import FieldPath, Located
+from grader.problem import schema
+from grader.problem.yamlmap import FieldPath, Located
 
 _SIZE_UNITS = {
     None: 1,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import grader
 from grader.errors import UsageError
-from grader.spec import load_problem, problem_path
+from grader.problem.spec import load_problem, problem_path
 
 SETUP = """\
 #!/usr/bin/env bash

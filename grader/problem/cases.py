@@ -24,8 +24,8 @@ import numpy as np
 
 from grader.errors import SpecError
 from grader.model import Visibility
-from grader.spec import GeneratedSpec, Problem, Tolerance
-from grader.worker import build_args
+from grader.problem.spec import GeneratedSpec, Problem, Tolerance
+from grader.run.child.worker import build_args
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.gradebook import Entry
+from grader.course.gradebook import Entry
 from grader.report import template, write_atomically
 from grader.report.view import duration
 

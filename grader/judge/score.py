@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader import __version__
-from grader.check import CaseResult
+from grader.judge.check import CaseResult
 from grader.model import Status, SubmissionError, Verdict, Visibility
 
 SCHEMA = "grader.result/1"

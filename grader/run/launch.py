@@ -28,7 +28,7 @@ from pathlib import Path
 
 from grader.errors import UsageError
 
-WORKER = Path(__file__).resolve().with_name("worker.py")
+WORKER = Path(__file__).resolve().parent / "child" / "worker.py"
 FORKSERVER = WORKER.with_name("forkserver.py")
 NOBODY = 65534
 PR_SET_CHILD_SUBREAPER = 36

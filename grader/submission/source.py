@@ -18,7 +18,7 @@ from types import CodeType
 
 from grader.errors import UsageError
 from grader.model import ErrorKind, SubmissionError
-from grader.notebook import NotANotebook, Script, convert
+from grader.submission.notebook import NotANotebook, Script, convert
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """A batch job: one process that grades, one at a time, the submissions ``batch`` hands it.
 
-Started by ``batch`` as ``python -m grader.job SPEC SANDBOX``. It loads the problem once (from the
-cache), keeps a fork server for its workers and an explainer for wrong answers, then reads tasks
-and answers each on its own line. It holds expected values, so it is the grader's side: nothing
-here runs a submission's code, and it is not ptrace-able by the submissions' uid.
+Started by ``batch`` as ``python -m grader.course.job SPEC SANDBOX``. It loads the problem once
+(from the cache), keeps a fork server for its workers and an explainer for wrong answers, then reads
+tasks and answers each on its own line. It holds expected values, so it is the grader's side:
+nothing here runs a submission's code, and it is not ptrace-able by the submissions' uid.
 
 Protocol, JSON lines: tasks on stdin ``{"id": N, "path": P, "sha256": S}``; on stdout first
 ``{"kind": "ready"}`` (or ``{"kind": "failed", "message": M}``), then per task one of
@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from grader import cache
-from grader.cases import materialise
 from grader.errors import SpecError, UsageError
 from grader.grade import explainer_for, run_cases
-from grader.prefork import ForkServer, ServerGone
-from grader.sandbox import Sandbox
-from grader.spec import load_problem
-from grader.submission import normalised_hash, read_submission
+from grader.problem.cases import materialise
+from grader.problem.spec import load_problem
+from grader.run.prefork import ForkServer, ServerGone
+from grader.run.sandbox import Sandbox
+from grader.submission.source import normalised_hash, read_submission
 
 PR_SET_DUMPABLE = 4
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3

@@ -1,10 +1,11 @@
 """Grading a class: one submission per learner in a folder, in parallel, into the gradebook.
 
 ``run`` finds each learner's submission (``roster``), skips those the gradebook already holds with
-the same bytes for the same problem, hands the rest to ``--jobs`` job processes (``grader.job``,
-each with its own fork server), and records every result in its own transaction the moment it
-arrives. The CSV and the class report are then written from the gradebook, never from memory, so
-a batch that was interrupted and run again ends exactly as if it had never stopped.
+the same bytes for the same problem, hands the rest to ``--jobs`` job processes
+(``grader.course.job``, each with its own fork server), and records every result in its own
+transaction the moment it arrives. The CSV and the class report are then written from the gradebook,
+never from memory, so a batch that was interrupted and run again ends exactly as if it had never
+stopped.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from grader import __version__, gradebook
+from grader import __version__
+from grader.course import gradebook
+from grader.course.gradebook import Entry
 from grader.errors import UsageError
-from grader.gradebook import Entry
-from grader.spec import Problem
+from grader.problem.spec import Problem
 
 SUFFIXES = (".py", ".ipynb")
 IN_FLIGHT = 2  # tasks handed to a job at once, so that it never waits for the next
@@ -279,11 +281,11 @@ class Pool:
 
 
 class Job:
-    """One ``grader.job`` process and the tasks it holds."""
+    """One ``grader.course.job`` process and the tasks it holds."""
 
     def __init__(self, spec: Path, sandbox: str) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "grader.job", str(spec), sandbox],
+            [sys.executable, "-m", "grader.course.job", str(spec), sandbox],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             start_new_session=True,  # Ctrl-C reaches the batch, which stops the jobs in order

@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from grader.cases import Case
 from grader.model import Verdict, Visibility
-from grader.sandbox import Outcome
-from grader.spec import Tolerance
+from grader.problem.cases import Case
+from grader.problem.spec import Tolerance
+from grader.run.sandbox import Outcome
 
 WRONG = frozenset({Verdict.WRONG_ANSWER, Verdict.WRONG_SHAPE})
 OVERFLOW_HINT = (

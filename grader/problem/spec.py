@@ -15,8 +15,8 @@ from typing import Any
 
 from grader.errors import SpecError, UsageError
 from grader.model import Limits
-from grader.readers import get, integer, number, numeric, section
-from grader.yamlmap import FieldPath, Located, dotted, load
+from grader.problem.readers import get, integer, number, numeric, section
+from grader.problem.yamlmap import FieldPath, Located, dotted, load
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 Every key of every section has a kind (how its value is read and checked), whether it is
 required, its default as documented, and a one-line meaning. ``grader/spec.py`` reads a spec
 section by section through this table; ``json_schema()`` turns the same table into the JSON
-Schema published as ``docs/problem.schema.json`` (``python -m grader.schema`` rewrites it), which
-editors use to complete and check ``problems/*.yaml``.
+Schema published as ``docs/problem.schema.json`` (``python -m grader.problem.schema`` rewrites
+it), which editors use to complete and check ``problems/*.yaml``.
 """
 
 from __future__ import annotations

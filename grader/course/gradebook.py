@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import UsageError
-from grader.score import Result
+from grader.judge.score import Result
 
 DEFAULT = Path(".grader") / "gradebook.sqlite"
 SCHEMA = """

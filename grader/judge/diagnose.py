@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from grader.check import within
-from grader.spec import Tolerance
-from grader.worker import build_args
+from grader.judge.check import within
+from grader.problem.spec import Tolerance
+from grader.run.child.worker import build_args
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader import launch
-from grader.channel import (
+from grader.model import ErrorKind, Limits, SubmissionError, Verdict
+from grader.run import launch
+from grader.run.channel import (
     CASE_REPLIES,
     FINISH_REPLIES,
     MAX_DIMS,
@@ -35,12 +36,11 @@ from grader.channel import (
     Worker,
     clean_text,
 )
-from grader.model import ErrorKind, Limits, SubmissionError, Verdict
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from grader.prefork import ForkServer
+    from grader.run.prefork import ForkServer
 
 IMPORT_TIME = 5.0  # seconds for the interpreter to start and the submission to be imported
 FINISH_TIME = 2.0  # seconds for the child to acknowledge the end of the run

@@ -10,8 +10,8 @@ import textwrap
 from pathlib import Path
 
 from grader.errors import SpecError, UsageError
-from grader.schema import PROBLEM_ID
-from grader.spec import Problem, load_problem
+from grader.problem.schema import PROBLEM_ID
+from grader.problem.spec import Problem, load_problem
 
 SPEC_TEMPLATE = """\
 # {id}: a problem for grader. Every key is described in docs/authoring.md; unknown keys are
@@ -112,7 +112,7 @@ def listing(problems: Path) -> str:
 
 
 def show(problem: Problem) -> str:
-    from grader.cases import materialise
+    from grader.problem.cases import materialise
     from grader.report import view
 
     cases = materialise(problem)
