@@ -205,12 +205,9 @@ def test_case(k):
 def pytest_bench(folder: Path, manifest: dict[str, Expect], tmp: Path, jobs: int) -> Bench:
     """One pytest process per submission, no isolation; the cases come from the grader's own
     loader (cache, spec, materialise) and go to the test files as a .npz."""
-    from grader import cache
-    from grader.problem.cases import materialise
-    from grader.problem.spec import load_problem
+    from grader.pipeline import cases_of, find_problem
 
-    problem = load_problem(ROOT / "problems" / f"{PROBLEM}.yaml")
-    cases = cache.cases(problem.path, problem.reference, lambda: materialise(problem))
+    cases = cases_of(find_problem(PROBLEM, ROOT / "problems"))
     root = tmp / "pytest"
     root.mkdir()
     arrays: dict[str, np.ndarray] = {"names": np.array([c.name for c in cases])}

@@ -34,8 +34,8 @@ from pathlib import Path
 
 import yaml
 
-from grader.grade import grade
 from grader.model import Status
+from grader.pipeline import grade
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEM = "softmax_jacobian"

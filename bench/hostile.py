@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from grader.grade import grade
+from grader.pipeline import grade
 from grader.run.launch import bwrap_problem
 from grader.run.sandbox import Sandbox
 

@@ -1,10 +1,13 @@
 """A cache of loaded problems: grading one file then skips YAML, the reference and its work.
 
-Two kinds of entries, each keyed by the bytes it was made from and the grader's version:
+It sits above the pipeline's stages: the spec loader takes a reader (``reader(load)`` is the
+caching one), and the orchestrators ask it for a problem's cases. Two kinds of entries:
 
-* ``<key>.spec.json``: the data of a valid spec file and the line of each field;
-* ``<key>-<reference sha256>.cases``: the cases of a problem with their expected values, as a
-  JSON header line followed by raw little-endian float64 data.
+* ``<key>.spec.json``: the located data of a spec file (its values and the line of each field),
+  keyed by the file's bytes and the grader's code;
+* ``<digest>.cases``: the cases of a problem with their expected values, as a JSON header line
+  followed by raw little-endian float64 data, keyed by ``digest(problem)``: the spec, the whole
+  reference (its file and its folder) and the grader's code.
 
 A missing, stale or unreadable entry is ignored (and rewritten); writes are atomic. The cache
 lives in ``$GRADER_CACHE_DIR``, else ``$XDG_CACHE_HOME/grader``, else ``~/.cache/grader``;
@@ -13,6 +16,7 @@ lives in ``$GRADER_CACHE_DIR``, else ``$XDG_CACHE_HOME/grader``, else ``~/.cache
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -20,11 +24,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader import __version__
 from grader.problem.yamlmap import Located
 
 if TYPE_CHECKING:
-    from grader.problem.cases import Case
+    from grader.model import Case
+    from grader.problem.spec import Problem
+
+PACKAGE = Path(__file__).resolve().parent
 
 
 def directory() -> Path | None:
@@ -36,12 +42,34 @@ def directory() -> Path | None:
     return Path(base) / "grader"
 
 
+@functools.cache
+def code_digest() -> bytes:
+    """A hash of the grader's own Python code: any change to it invalidates every entry."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.digest()
+
+
 def _key(*parts: bytes) -> str:
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(code_digest())
     for part in parts:
         digest.update(len(part).to_bytes(8, "little"))
         digest.update(part)
     return digest.hexdigest()[:32]
+
+
+def digest(problem: Problem) -> str:
+    """What a problem's cases and a graded result depend on: its spec, its reference file and
+    folder (``reference/<id>/``, every file), and the grader's code. Raises OSError."""
+    parts = [problem.path.read_bytes(), problem.reference.read_bytes()]
+    folder = problem.reference.with_suffix("")
+    if folder.is_dir():
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            if "__pycache__" not in path.parts:
+                parts += [str(path.relative_to(folder)).encode(), path.read_bytes()]
+    return _key(*parts)
 
 
 def _write(path: Path, *chunks: bytes | memoryview) -> None:
@@ -56,38 +84,41 @@ def _write(path: Path, *chunks: bytes | memoryview) -> None:
         pass  # a cache that cannot be written only costs time
 
 
-def spec(path: Path, load: Callable[[Path], Located]) -> tuple[Located, Callable[[], None]]:
-    """The located data of the spec at ``path`` and a function that stores it once it is valid."""
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return load(path), lambda: None
-    where = directory()
-    entry = where / f"{_key(raw)}.spec.json" if where else None
-    if entry is not None:
+def reader(load: Callable[[Path], Located]) -> Callable[[Path], Located]:
+    """``load`` with a cache: a spec file whose bytes were read before is not parsed again.
+
+    Only what ``load`` returned is stored (YAML it rejects never is); the loader validates the
+    data every time, so a cached entry is never trusted to be a valid problem.
+    """
+
+    def read(path: Path) -> Located:
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return load(path)
+        where = directory()
+        if where is None:
+            return load(path)
+        entry = where / f"{_key(raw)}.spec.json"
         try:
             cached = json.loads(entry.read_bytes())
             lines = {tuple(item[:-1]): item[-1] for item in cached["lines"]}
-            return Located(path, cached["data"], lines), lambda: None
+            return Located(path, cached["data"], lines)
         except (OSError, ValueError, KeyError, TypeError):
             pass
-    located = load(path)
+        located = load(path)
+        rows = [[*field, line] for field, line in located.lines.items()]
+        _write(entry, json.dumps({"data": located.data, "lines": rows}).encode())
+        return located
 
-    def store() -> None:
-        if entry is not None:
-            lines = [[*field, line] for field, line in located.lines.items()]
-            _write(entry, json.dumps({"data": located.data, "lines": lines}).encode())
-
-    return located, store
+    return read
 
 
-def cases(
-    spec_path: Path, reference: Path, build: Callable[[], tuple[Case, ...]]
-) -> tuple[Case, ...]:
+def cases(problem: Problem, build: Callable[[], tuple[Case, ...]]) -> tuple[Case, ...]:
     """The problem's cases from the cache, else ``build()`` them and store them."""
     where = directory()
     try:
-        key = _key(spec_path.read_bytes(), reference.read_bytes())
+        key = digest(problem)
     except OSError:
         where = None
     if where is None:
@@ -132,9 +163,7 @@ def _decode(raw: bytes) -> tuple[Case, ...]:
 
     import numpy as np
 
-    from grader.model import Visibility
-    from grader.problem.cases import Case
-    from grader.problem.spec import Tolerance
+    from grader.model import Case, Tolerance, Visibility, encode_args
 
     end = raw.index(b"\n")
     records = json.loads(raw[:end])["cases"]
@@ -161,6 +190,7 @@ def _decode(raw: bytes) -> tuple[Case, ...]:
                 name=r["name"],
                 visibility=Visibility(r["visibility"]),
                 args=r["args"],
+                args_json=encode_args(r["args"]),
                 expected=expected,
                 published=published,
                 weight=r["weight"],

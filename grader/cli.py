@@ -12,14 +12,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from grader import __version__
 from grader.errors import UsageError
-from grader.model import Exit, Status
-
-if TYPE_CHECKING:
-    from grader.judge.score import Result
+from grader.model import GRADESCOPE_VISIBILITY, Exit, Status
 
 FORMATS = ("text", "json", "md", "gradescope", "junit")
 
@@ -51,7 +47,7 @@ def _grading_options(command: argparse.ArgumentParser) -> None:
     _sandbox_option(command)
     command.add_argument(
         "--hidden-visibility",
-        choices=("after_published", "after_due_date", "hidden", "visible"),
+        choices=GRADESCOPE_VISIBILITY,
         default="after_published",
         help="when Gradescope shows hidden cases to students (--format gradescope)",
     )
@@ -175,12 +171,14 @@ def _grade(args: argparse.Namespace) -> int:
     from grader.run.sandbox import Sandbox
 
     sandbox = Sandbox(args.sandbox)  # first, so that the worker boots while the grader loads
-    from grader.grade import grade
-    from grader.report import text, to_json
+    from grader.pipeline import grade
 
     result = grade(args.submission, args.problem, args.problems, sandbox)
     if args.command == "submit":
-        _record(args, result)
+        from grader.course.gradebook import record_attempt
+
+        attempt, where = record_attempt(args.submission, result, args.learner, args.gradebook)
+        print(f"Recorded attempt #{attempt} in {where}", file=sys.stderr)
     report_path = None
     if not args.no_report:
         report_path = args.report or args.submission.with_name(
@@ -196,39 +194,30 @@ def _grade(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             report_path = None
-    if args.format != "text":
-        from grader.report import formats
+    from grader.report import render
 
-        writers = {
-            "json": to_json,
-            "md": formats.markdown,
-            "gradescope": lambda r: formats.gradescope(r, args.hidden_visibility),
-            "junit": formats.junit,
-        }
-        sys.stdout.write(writers[args.format](result))
-        if report_path:
-            print(f"Report: {report_path}", file=sys.stderr)
-    else:
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        sys.stdout.write(
-            text.render(result, color=color, report_path=str(report_path) if report_path else None)
-        )
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    shown = str(report_path) if report_path else None
+    sys.stdout.write(render(result, args.format, color, shown, args.hidden_visibility))
+    if args.format != "text" and report_path:
+        print(f"Report: {report_path}", file=sys.stderr)
     return Exit.ACCEPTED if result.status is Status.ACCEPTED else Exit.REJECTED
 
 
 def _list(args: argparse.Namespace) -> int:
-    from grader.problem.authoring import listing
     from grader.problem.spec import problems_dir
+    from grader.report.problems import listing
 
     sys.stdout.write(listing(problems_dir(args.problems)))
     return Exit.ACCEPTED
 
 
 def _show(args: argparse.Namespace) -> int:
-    from grader.problem.authoring import show, starter
-    from grader.problem.spec import load_problem, problem_path, problems_dir
+    from grader.pipeline import find_problem
+    from grader.problem.authoring import starter
+    from grader.report.problems import show
 
-    problem = load_problem(problem_path(problems_dir(args.problems), args.id))
+    problem = find_problem(args.id, args.problems)
     sys.stdout.write(show(problem))
     if args.starter:
         starter(problem, args.starter)
@@ -252,100 +241,49 @@ def _new(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     import json
 
-    from grader.problem.spec import problem_path, problems_dir
-    from grader.verify import check_problem, render
+    from grader.report.text import check_summary
+    from grader.verify import check
 
-    directory = problems_dir(args.problems)
-    paths = [problem_path(directory, i) for i in args.ids] or sorted(directory.glob("*.yaml"))
-    if not paths:
-        raise UsageError(f"no problems in {directory}")
-    reports = [check_problem(p, args.sandbox) for p in paths]
+    reports = check(args.ids, args.problems, args.sandbox)
+    ok = all(r.ok for r in reports)
     if args.format == "json":
-        print(
-            json.dumps(
-                {"ok": all(r.ok for r in reports), "problems": [r.document() for r in reports]},
-                indent=2,
-            )
-        )
+        print(json.dumps({"ok": ok, "problems": [r.document() for r in reports]}, indent=2))
     else:
-        sys.stdout.write(render(reports))
-    return Exit.ACCEPTED if all(r.ok for r in reports) else Exit.REJECTED
-
-
-def _record(args: argparse.Namespace, result: Result) -> None:
-    """Store the attempt (the bytes that were graded); says where on stderr."""
-    import getpass
-    import hashlib
-
-    from grader.course import gradebook
-
-    content = args.submission.read_bytes()
-    if hashlib.sha256(content).hexdigest() != result.sha256:
-        raise UsageError(f"{args.submission} changed while it was graded; submit it again")
-    path = args.gradebook or gradebook.DEFAULT
-    db = gradebook.connect(path)
-    try:
-        attempt = gradebook.record(db, result, content, args.learner or getpass.getuser())
-    finally:
-        db.close()
-    print(f"Recorded attempt #{attempt} in {path}", file=sys.stderr)
+        sys.stdout.write(check_summary(reports))
+    return Exit.ACCEPTED if ok else Exit.REJECTED
 
 
 def _batch(args: argparse.Namespace) -> int:
     import signal
 
-    from grader import cache
-    from grader.course import batch, gradebook
-    from grader.problem.cases import materialise
-    from grader.problem.spec import load_problem, problem_path, problems_dir
-    from grader.run import launch
+    from grader.course.batch import Interrupted, batch
+    from grader.course.gradebook import DEFAULT
+    from grader.report.progress import Progress
+    from grader.report.text import batch_summary
 
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
-    mode = launch.resolve(args.sandbox)
-    problem = load_problem(problem_path(problems_dir(args.problems), args.problem))
-    cases = cache.cases(problem.path, problem.reference, lambda: materialise(problem))
-    out = args.out or Path("gradebook.csv")
-    db = gradebook.connect(args.gradebook or gradebook.DEFAULT)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # like Ctrl-C: stop cleanly
     try:
-        summary = batch.run(
+        done = batch(
             args.folder,
-            problem,
-            db,
-            jobs=args.jobs or os.cpu_count() or 1,
-            sandbox=mode,
-            progress=batch.Progress(sys.stderr),
+            args.problem,
+            args.problems,
+            jobs=args.jobs,
+            sandbox=args.sandbox,
+            out=args.out or Path("gradebook.csv"),
+            gradebook_path=args.gradebook,
+            report=False if args.no_report else (args.report or True),
+            progress=Progress(sys.stderr),
         )
-    except batch.Interrupted as stop:
-        done = stop.summary
+    except Interrupted as stop:
         print(
-            f"\ngrader: interrupted; {done.graded} results recorded in "
-            f"{args.gradebook or gradebook.DEFAULT} ({done.unchanged} were already there). "
+            f"\ngrader: interrupted; {stop.summary.graded} results recorded in "
+            f"{args.gradebook or DEFAULT} ({stop.summary.unchanged} were already there). "
             "Run the same command again to grade the rest.",
             file=sys.stderr,
         )
         return 130
-    finally:
-        db.close()
-    report = None
-    try:
-        batch.write_csv(out, summary, [c.name for c in cases])
-        if not args.no_report:
-            from grader.report import classreport
-
-            report = args.report or out.with_suffix(".html")
-            stats = classreport.analyse(
-                problem.id, problem.title, summary.entries, summary.not_graded
-            )
-            classreport.write(stats, report)
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write {exc.filename or out}: {exc.strerror}; every result is in the "
-            "gradebook: run the same command again with another --out or --report"
-        ) from None
-    sys.stdout.write(batch.render_summary(summary, out, report))
-    return Exit.ACCEPTED if not summary.not_graded else Exit.REJECTED
+    sys.stdout.write(batch_summary(done.summary, done.csv, done.report))
+    return Exit.ACCEPTED if not done.summary.not_graded else Exit.REJECTED
 
 
 def _history(args: argparse.Namespace) -> int:

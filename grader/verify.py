@@ -21,63 +21,39 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from grader.errors import SpecError
-from grader.grade import run_cases
+from grader.errors import SpecError, UsageError
 from grader.judge.check import compare, decimals_for
-from grader.judge.score import Result
-from grader.model import Status, Verdict
-from grader.problem.cases import TIME_FLOOR, TIME_MULTIPLIER, Case, materialise
-from grader.problem.spec import Problem, load_problem
+from grader.model import Case, CheckReport, Result, Status, Verdict
+from grader.pipeline import run_cases
+from grader.problem.cases import TIME_FLOOR, TIME_MULTIPLIER, generated_name, materialise
+from grader.problem.spec import Problem, load_problem, problem_path, problems_dir
 from grader.run.sandbox import Sandbox
 from grader.submission.source import read_submission
 
-VERDICT_FOLDERS = (
-    "accepted",
-    *(v.value for v in Verdict if v not in {Verdict.PASSED, Verdict.NOT_RUN}),
-)
+VERDICT_FOLDERS = ("accepted", *(v.value for v in Verdict if v.ran))
 
 
-@dataclass
-class Report:
-    """What ``check`` found for one problem."""
+def check(
+    ids: Sequence[str] = (), problems: Path | str | None = None, sandbox: str = "auto"
+) -> list[CheckReport]:
+    """Prove the problems ``ids`` (all in the folder when empty) sound; one report each.
 
-    problem: str
-    path: str
-    checks: list[tuple[str, bool, str]] = field(default_factory=list)  # (name, ok, detail)
-    warnings: list[str] = field(default_factory=list)
-    limits: list[str] = field(default_factory=list)  # the time limits, with where they come from
-    submissions: list[tuple[str, str, str, float]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(ok for _, ok, _ in self.checks)
-
-    def add(self, name: str, ok: bool, detail: str = "") -> bool:
-        self.checks.append((name, ok, detail))
-        return ok
-
-    def document(self) -> dict[str, object]:
-        return {
-            "problem": self.problem,
-            "path": self.path,
-            "ok": self.ok,
-            "checks": [{"name": n, "ok": ok, "detail": d} for n, ok, d in self.checks],
-            "warnings": self.warnings,
-            "time_limits": self.limits,
-            "submissions": [
-                {"file": f, "expected": e, "got": g, "seconds": round(s, 3)}
-                for f, e, g, s in self.submissions
-            ],
-        }
+    Raises UsageError for an unknown id or a folder without problems; a bad spec is a failed
+    check in its report, not an exception.
+    """
+    directory = problems_dir(None if problems is None else Path(problems))
+    paths = [problem_path(directory, i) for i in ids] or sorted(directory.glob("*.yaml"))
+    if not paths:
+        raise UsageError(f"no problems in {directory}")
+    return [check_problem(p, sandbox) for p in paths]
 
 
-def check_problem(spec_path: Path, sandbox: str = "auto") -> Report:
-    report = Report(spec_path.stem, str(spec_path))
+def check_problem(spec_path: Path, sandbox: str = "auto") -> CheckReport:
+    report = CheckReport(spec_path.stem, str(spec_path))
     try:
         problem = load_problem(spec_path)
         cases = materialise(problem)
@@ -98,7 +74,7 @@ def check_problem(spec_path: Path, sandbox: str = "auto") -> Report:
     return report
 
 
-def _published(report: Report, cases: Sequence[Case]) -> None:
+def _published(report: CheckReport, cases: Sequence[Case]) -> None:
     bad = []
     for case in cases:
         if case.published is None:
@@ -122,7 +98,7 @@ def _published(report: Report, cases: Sequence[Case]) -> None:
     )
 
 
-def _reproducible(report: Report, problem: Problem, cases: Sequence[Case]) -> None:
+def _reproducible(report: CheckReport, problem: Problem, cases: Sequence[Case]) -> None:
     again = materialise(problem)
     differ = [
         a.name
@@ -151,7 +127,7 @@ def _precision(cases: Sequence[Case]) -> int:
     return found or decimals_for(min(c.tolerance.atol for c in cases) or 1e-6)
 
 
-def _self_test(report: Report, problem: Problem, cases: Sequence[Case]) -> None:
+def _self_test(report: CheckReport, problem: Problem, cases: Sequence[Case]) -> None:
     digits = _precision(cases)
     step = 10.0**-digits
     too_tight, too_loose, weak = [], [], []
@@ -194,14 +170,11 @@ def _self_test(report: Report, problem: Problem, cases: Sequence[Case]) -> None:
         report.warnings.append(f"weak case '{name}': an all-zero result passes it")
 
 
-def _limits(report: Report, problem: Problem, cases: Sequence[Case]) -> None:
+def _limits(report: CheckReport, problem: Problem, cases: Sequence[Case]) -> None:
     spec_limit = problem.limits.time_per_case
     by_case = {s.name: s.time_limit for s in (*problem.examples, *problem.hidden)}
     by_case |= {
-        c.name: g.time_limit
-        for g in problem.generated
-        for c in cases
-        if c.name == g.name or c.name.startswith(f"{g.name} #")
+        generated_name(g, k): g.time_limit for g in problem.generated for k in range(g.count)
     }
     derived = [c for c in cases if by_case.get(c.name) is None and spec_limit is None]
     if spec_limit is not None:
@@ -232,7 +205,7 @@ def _outcome(result: Result) -> str:
         return "accepted"
     if result.error is not None:
         return result.error.kind.value
-    return ", ".join(sorted({c.verdict.value for c in result.cases} - {"passed", "not_run"}))
+    return ", ".join(sorted({c.verdict.value for c in result.cases if c.verdict.ran}))
 
 
 def _gets(result: Result, folder: str) -> bool:
@@ -244,7 +217,9 @@ def _gets(result: Result, folder: str) -> bool:
     )
 
 
-def _submissions(report: Report, problem: Problem, cases: Sequence[Case], sandbox: str) -> None:
+def _submissions(
+    report: CheckReport, problem: Problem, cases: Sequence[Case], sandbox: str
+) -> None:
     result, took = _grade(problem.reference, problem, cases, sandbox)
     report.add(
         "the reference is accepted",
@@ -265,25 +240,7 @@ def _submissions(report: Report, problem: Problem, cases: Sequence[Case], sandbo
             f"unknown folders in {folder}: "
             f"{', '.join(unknown)} (known: {', '.join(VERDICT_FOLDERS)})",
         )
-    wrong = []
-    for path in files:
-        expected = path.parent.name
-        result, took = _grade(path, problem, cases, sandbox)
-        got = _outcome(result)
-        report.submissions.append((str(path.relative_to(folder)), expected, got, took))
-        if not _gets(result, expected):
-            wrong.append(f"{path.relative_to(folder)} got {got}")
-            continue
-        # Near the limit? An accepted one must survive half the time; a time_limit one must
-        # still time out with twice the time.
-        if expected in {"accepted", "time_limit"}:
-            scale = 0.5 if expected == "accepted" else 2.0
-            flipped, _ = _grade(path, problem, cases, sandbox, time_scale=scale)
-            if not _gets(flipped, expected):
-                report.warnings.append(
-                    f"{path.relative_to(folder)}: {expected} with the limits, but "
-                    f"{_outcome(flipped)} with limits x{scale:g}: too close to the limit"
-                )
+    wrong = [w for path in files if (w := _known(report, path, problem, cases, sandbox))]
     counts: dict[str, int] = {}
     for _, expected, _, _ in report.submissions:
         counts[expected] = counts.get(expected, 0) + 1
@@ -307,20 +264,25 @@ def _submissions(report: Report, problem: Problem, cases: Sequence[Case], sandbo
     )
 
 
-def render(reports: Sequence[Report]) -> str:
-    out = []
-    for r in reports:
-        out.append(f"{'✓' if r.ok else '✗'} {r.problem}  ({r.path})")
-        for name, ok, detail in r.checks:
-            out.append(f"  {'✓' if ok else '✗'} {name}" + (f": {detail}" if detail else ""))
-        if r.limits:
-            out.append("  time limits: " + "; ".join(r.limits))
-        for f, expected, got, took in r.submissions:
-            mark = "✓" if expected == got or expected in got.split(", ") else "✗"
-            out.append(f"    {mark} {f:<40} {got:<28} {took:5.2f} s")
-        for w in r.warnings:
-            out.append(f"  ! {w}")
-        out.append("")
-    passed = sum(r.ok for r in reports)
-    out.append(f"{passed} of {len(reports)} problems pass")
-    return "\n".join(out) + "\n"
+def _known(
+    report: CheckReport, path: Path, problem: Problem, cases: Sequence[Case], sandbox: str
+) -> str:
+    """Grade one known-verdict submission; "" when it gets its verdict, else what it got."""
+    folder = problem.reference.with_suffix("")
+    name, expected = path.relative_to(folder), path.parent.name
+    result, took = _grade(path, problem, cases, sandbox)
+    got = _outcome(result)
+    report.submissions.append((str(name), expected, got, took))
+    if not _gets(result, expected):
+        return f"{name} got {got}"
+    # Near the limit? An accepted one must survive half the time; a time_limit one must still
+    # time out with twice the time.
+    if expected in {"accepted", "time_limit"}:
+        scale = 0.5 if expected == "accepted" else 2.0
+        flipped, _ = _grade(path, problem, cases, sandbox, time_scale=scale)
+        if not _gets(flipped, expected):
+            report.warnings.append(
+                f"{name}: {expected} with the limits, but {_outcome(flipped)} with limits "
+                f"x{scale:g}: too close to the limit"
+            )
+    return ""

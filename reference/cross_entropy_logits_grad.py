@@ -5,6 +5,15 @@ d/dx [-log softmax(x)[target]] = softmax(x) - onehot(target); softmax is compute
 
 import numpy as np
 
+# The judge's words for this problem, by key (see docs/authoring.md, "Hints"): they replace the
+# core's generic ones.
+HINTS = {
+    "nonfinite": (
+        "exp() of large logits overflows to inf (and of very negative ones underflows to 0), so "
+        "the division gives NaN: subtract max(x) from every logit before exp; softmax is unchanged"
+    ),
+}
+
 
 def cross_entropy_logits_grad(x, target):
     z = np.asarray(x, dtype=np.float64)

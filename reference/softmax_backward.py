@@ -6,6 +6,15 @@ n x n Jacobian would take O(n^2).
 
 import numpy as np
 
+# The judge's words for this problem, by key (see docs/authoring.md, "Hints"): they replace the
+# core's generic ones.
+HINTS = {
+    "nonfinite": (
+        "exp() of large logits overflows to inf (and of very negative ones underflows to 0), so "
+        "the division gives NaN: subtract max(x) from every logit before exp; softmax is unchanged"
+    ),
+}
+
 
 def softmax_backward(g, x):
     g = np.asarray(g, dtype=np.float64)

@@ -6,6 +6,17 @@ be exact where it matters: stable for huge logits, vectorised for the n = 1000 s
 
 import numpy as np
 
+# The judge's words for this problem, by key (see docs/authoring.md, "Hints"): they replace the
+# core's generic ones.
+HINTS = {
+    "nonfinite": (
+        "exp() of large logits overflows to inf (and of very negative ones underflows to 0), so "
+        "the division gives NaN: subtract max(x) from every logit before exp; softmax is unchanged"
+    ),
+    "only_diagonal": "only diagonal entries differ",
+    "only_off_diagonal": "only off-diagonal entries differ",
+}
+
 
 def softmax_jacobian(x):
     """J[i, j] = s_i * (delta_ij - s_j) with s = softmax(x), computed without overflow."""

@@ -6,6 +6,15 @@ the row's softmax Jacobian when it is: the (M, Q, M, Q) result is block diagonal
 
 import numpy as np
 
+# The judge's words for this problem, by key (see docs/authoring.md, "Hints"): they replace the
+# core's generic ones.
+HINTS = {
+    "nonfinite": (
+        "exp() of large logits overflows to inf (and of very negative ones underflows to 0), so "
+        "the division gives NaN: subtract max(x) from every logit before exp; softmax is unchanged"
+    ),
+}
+
 
 def softmax_jacobian_full(z):
     z = np.asarray(z, dtype=np.float64)

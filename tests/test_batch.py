@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from grader.course import gradebook
-from grader.course.batch import Progress, roster
+from grader.course.batch import roster
+from grader.report.progress import Progress
 from grader.submission.source import normalised_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))

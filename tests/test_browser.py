@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.grade import grade
+from grader.pipeline import grade
 from grader.report import html
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,6 +11,7 @@ import pytest
 from grader import cache
 from grader.problem.cases import materialise
 from grader.problem.spec import load_problem
+from grader.problem.yamlmap import load
 
 
 @pytest.fixture
@@ -22,8 +23,8 @@ def problem_copy(tmp_path: Path, problems_dir: Path, monkeypatch: pytest.MonkeyP
 
 
 def cached_cases(spec_path: Path):
-    problem = load_problem(spec_path)
-    return cache.cases(problem.path, problem.reference, lambda: materialise(problem))
+    problem = load_problem(spec_path, cache.reader(load))
+    return cache.cases(problem, lambda: materialise(problem))
 
 
 def test_a_cache_hit_equals_a_fresh_computation(problem_copy: Path) -> None:
@@ -54,6 +55,15 @@ def test_a_changed_reference_is_recomputed(problem_copy: Path) -> None:
     )
     again = cached_cases(problem_copy)
     assert again[0].expected[0, 0] == pytest.approx(2 * 0.0819, abs=2e-4)
+
+
+def test_a_change_in_the_reference_folder_is_a_new_problem(problem_copy: Path) -> None:
+    """The digest covers ``reference/<id>/`` too (data files a reference may read)."""
+    problem = load_problem(problem_copy)
+    before = cache.digest(problem)
+    extra = problem.reference.with_suffix("") / "data.txt"
+    extra.write_text("1 2 3\n")
+    assert cache.digest(problem) != before
 
 
 def test_a_changed_spec_is_reparsed(problem_copy: Path) -> None:

@@ -7,11 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from grader.judge.check import OVERFLOW_HINT, check_case, compare
-from grader.model import Verdict, Visibility
-from grader.problem.cases import Case
-from grader.problem.spec import Tolerance
-from grader.run.sandbox import Outcome
+from grader.judge.check import NONFINITE_HINT, check_case, compare
+from grader.model import Case, Outcome, Tolerance, Verdict, Visibility, encode_args
 
 EXACT = np.array([[0.08192, -0.02204], [-0.02204, 0.18483]])  # not on the 4-decimal grid
 
@@ -21,7 +18,8 @@ DEFAULT = Tolerance()
 
 def case(expected, visibility=Visibility.EXAMPLE, tolerance=DEFAULT) -> Case:
     expected = np.asarray(expected, dtype=np.float64)
-    return Case(0, "c", visibility, {"x": [1.0]}, expected, None, 1.0, tolerance, 2.0)
+    args = {"x": [1.0]}
+    return Case(0, "c", visibility, args, encode_args(args), expected, None, 1.0, tolerance, 2.0)
 
 
 def verdict_of(got, expected=EXACT, **kw) -> Verdict:
@@ -80,8 +78,38 @@ def test_nan_or_inf_where_finite_is_expected_fails_with_the_overflow_hint(bad) -
     got[0, 0] = bad
     result = check_case(case(EXACT), Outcome(0, got, None, "", None, 0.0, ""))
     assert result.verdict is Verdict.WRONG_ANSWER
-    assert result.hint == OVERFLOW_HINT
+    assert result.hint == NONFINITE_HINT and result.diagnosis == "overflow"
     assert "1 of 4 entries are NaN or inf" in result.message
+
+
+class Words:
+    """A reference's ``HINTS`` as the judge sees them (``diagnose.Advisor``), and no mistakes."""
+
+    def __init__(self, **hints: str) -> None:
+        self.hints = hints
+
+    def words(self, key: str) -> str | None:
+        return self.hints.get(key)
+
+    def explain(self, case: Case, got: np.ndarray) -> tuple[str, str] | None:
+        return None
+
+
+def test_the_problems_own_words_replace_the_cores() -> None:
+    got = EXACT.copy()
+    got[0, 0] = math.nan
+    said = Words(nonfinite="subtract max(x)")
+    result = check_case(case(EXACT), Outcome(0, got, None, "", None, 0.0, ""), said)
+    assert result.hint == "subtract max(x)"
+
+
+def test_where_entries_differ_is_said_only_in_the_problems_words() -> None:
+    got = EXACT.copy()
+    got[1, 1] += 0.01
+    outcome = Outcome(0, got, None, "", None, 0.0, "")
+    assert "diagonal" not in check_case(case(EXACT), outcome).message
+    said = Words(only_diagonal="only the diagonal is off")
+    assert check_case(case(EXACT), outcome, said).message.endswith("; only the diagonal is off")
 
 
 def test_nan_matches_nan_and_inf_matches_inf_only_where_expected() -> None:

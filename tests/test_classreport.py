@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from grader.course.gradebook import Entry
+from grader.model import Entry
 from grader.report import classreport
 
 CASES = [  # (name, visibility): two examples, two hidden cases

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.grade import grade
+from grader.pipeline import grade
 from grader.run.sandbox import Sandbox
 from grader.submission.notebook import convert
 

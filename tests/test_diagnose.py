@@ -9,10 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.grade import grade
 from grader.judge.diagnose import explain, known_mistakes
-from grader.model import Visibility
-from grader.problem.spec import Tolerance
+from grader.model import Tolerance, Visibility
+from grader.pipeline import grade
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.grade import grade
 from grader.model import Verdict
+from grader.pipeline import grade
 
 GOLDEN = Path(__file__).parent / "golden"
 SCENARIOS = sorted(p.name for p in GOLDEN.iterdir() if (p / "solution.py").is_file())

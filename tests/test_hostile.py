@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.grade import grade
+from grader.pipeline import grade
 from grader.run import launch
 from grader.run.launch import bwrap_problem
 from grader.run.prefork import ForkServer

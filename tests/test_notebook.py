@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from grader.grade import grade
 from grader.model import ErrorKind
+from grader.pipeline import grade
 from grader.submission.notebook import convert
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.verify import VERDICT_FOLDERS, check_problem, render
+from grader.report.text import check_summary
+from grader.verify import VERDICT_FOLDERS, check_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted((ROOT / "problems").glob("*.yaml"))
@@ -17,7 +18,7 @@ SPECS = sorted((ROOT / "problems").glob("*.yaml"))
 def test_the_shipped_problem_passes_check(spec: Path) -> None:
     before = set(Path(tempfile.gettempdir()).glob("grader-run-*"))
     report = check_problem(spec)
-    assert report.ok, render([report])
+    assert report.ok, check_summary([report])
     assert set(Path(tempfile.gettempdir()).glob("grader-run-*")) == before  # nothing left behind
     assert not [w for w in report.warnings if "too close to the limit" in w], report.warnings
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from grader.errors import UsageError
-from grader.grade import grade
 from grader.model import ErrorKind, Verdict
+from grader.pipeline import grade
 from grader.run.channel import describe_exit
 from grader.run.launch import bwrap_problem
 from grader.run.sandbox import Sandbox

@@ -11,7 +11,6 @@ stopped.
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
 import json
 import os
@@ -22,14 +21,15 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from grader import __version__
+from grader import cache
 from grader.course import gradebook
-from grader.course.gradebook import Entry
 from grader.errors import UsageError
+from grader.model import Entry, Summary
+from grader.problem.cases import case_names
 from grader.problem.spec import Problem
 
 SUFFIXES = (".py", ".ipynb")
@@ -83,14 +83,6 @@ def roster(folder: Path) -> list[Found]:
     return out
 
 
-def problem_digest(problem: Problem) -> str:
-    """What a stored result was graded against: the spec, the reference and the grader."""
-    digest = hashlib.sha256(__version__.encode())
-    for path in (problem.path, problem.reference):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 @dataclass
 class Task:
     id: int
@@ -99,22 +91,6 @@ class Task:
     sha256: str
     content: bytes
     tries: int = 0
-
-
-@dataclass
-class Summary:
-    learners: int
-    graded: int = 0
-    unchanged: int = 0
-    not_graded: list[tuple[str, str]] = field(default_factory=list)  # (learner, why)
-    seconds: float = 0.0
-    jobs: int = 0
-    sandbox: str = ""
-    entries: list[Entry] = field(default_factory=list)  # every learner's result, graded or kept
-
-    @property
-    def rate(self) -> float:
-        return self.graded / self.seconds if self.seconds > 0 else 0.0
 
 
 class Interrupted(Exception):
@@ -140,7 +116,7 @@ def run(
     Ctrl-C or SIGTERM, after recording what was received and stopping every job.
     """
     learners = roster(folder)
-    digest = problem_digest(problem)
+    digest = cache.digest(problem)
     kept = gradebook.latest_entries(db, problem.id)
     summary = Summary(len(learners), sandbox=sandbox)
     tasks: list[Task] = []
@@ -347,106 +323,73 @@ class Job:
 
 
 # ---------------------------------------------------------------------------------------------
-# What the batch writes: the CSV, from the gradebook's entries.
+# The library's entry point: a class folder in, the gradebook, the CSV and the class report out.
 
 
-def write_csv(path: Path, summary: Summary, case_names: Sequence[str]) -> None:
-    """One row per learner (graded or not), atomically; case columns hold verdicts."""
-    fixed = [
-        "learner",
-        "file",
-        "sha256",
-        "status",
-        "score",
-        "points",
-        "max_points",
-        "error_kind",
-        "note",
-    ]
-    columns = [*fixed, *(f"case: {n}" if n in fixed else n for n in case_names)]
-    rows: list[list[Any]] = []
-    for entry in summary.entries:
-        doc = entry.document
-        verdicts = {c["name"]: c["verdict"] for c in doc["cases"]}
-        rows.append(
-            [
-                entry.learner,
-                entry.path,
-                entry.sha256,
-                doc["status"],
-                doc["score"],
-                doc["points"],
-                doc["max_points"],
-                (doc["error"] or {}).get("kind", ""),
-                "",
-                *(verdicts.get(n, "") for n in case_names),
-            ]
+@dataclass(frozen=True)
+class Outputs:
+    """What ``batch`` wrote: the CSV and the class report (None when not asked for)."""
+
+    summary: Summary
+    csv: Path
+    report: Path | None
+    gradebook: Path
+
+
+def batch(
+    folder: Path | str,
+    problem: str,
+    problems: Path | str | None = None,
+    *,
+    jobs: int | None = None,
+    sandbox: str = "auto",
+    out: Path | str = "gradebook.csv",
+    gradebook_path: Path | str | None = None,
+    report: Path | str | bool | None = True,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> Outputs:
+    """Grade every learner's submission in ``folder`` against ``problem`` into the gradebook,
+    then write the CSV ``out`` and (``report``: True for ``<csv stem>.html``, a path, or False)
+    the class report, both from the gradebook.
+
+    Raises UsageError (bad folder, unknown problem, unwritable output: every result is then in
+    the gradebook already) or Interrupted (Ctrl-C; what was received is recorded).
+    """
+    from grader.pipeline import find_problem
+    from grader.report import csvfile
+    from grader.run import launch
+
+    if jobs is not None and jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    mode = launch.resolve(sandbox)
+    found = find_problem(problem, problems)
+    db_path = Path(gradebook_path) if gradebook_path is not None else gradebook.DEFAULT
+    db = gradebook.connect(db_path)
+    try:
+        summary = run(
+            Path(folder),
+            found,
+            db,
+            jobs=jobs or os.cpu_count() or 1,
+            sandbox=mode,
+            progress=progress,
         )
-    for learner, why in summary.not_graded:
-        rows.append([learner, "", "", "not_graded", "", "", "", "", why, *[""] * len(case_names)])
-    rows.sort(key=lambda row: str(row[0]))
-    tmp = path.with_name(f".{path.name}.tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tmp.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(columns)
-        writer.writerows(rows)
-    tmp.replace(path)
+    finally:
+        db.close()
+    csv_path = Path(out)
+    report_path = None
+    if report is not False and report is not None:
+        report_path = csv_path.with_suffix(".html") if report is True else Path(report)
+    try:
+        csvfile.write(csv_path, summary, case_names(found))
+        if report_path is not None:
+            from grader.report import classreport
 
-
-def render_summary(summary: Summary, csv_path: Path, report: Path | None) -> str:
-    """What the batch says when it is done."""
-    accepted = sum(1 for e in summary.entries if e.document["status"] == "accepted")
-    lines = [
-        f"{summary.learners} learners: {summary.graded} graded now"
-        + (
-            f" in {summary.seconds:.1f} s ({summary.rate:.0f}/s, {summary.jobs} jobs, "
-            f"{summary.sandbox})"
-            if summary.graded
-            else ""
-        )
-        + f", {summary.unchanged} unchanged since they were graded",
-        f"accepted: {accepted} of {len(summary.entries)}",
-    ]
-    if summary.not_graded:
-        lines.append(f"not graded: {len(summary.not_graded)}")
-        lines += [f"  {learner}: {why}" for learner, why in summary.not_graded]
-    lines.append(f"CSV: {csv_path}")
-    if report is not None:
-        lines.append(f"Class report: {report}")
-    return "\n".join(lines) + "\n"
-
-
-class Progress:
-    """A bar with rate and ETA on a terminal; a plain line every 10% (or 5 s) otherwise."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.started = time.monotonic()
-        self.shown = -1.0
-        self.step = -1
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        elapsed = now - self.started
-        rate = done / elapsed if elapsed > 0 else 0.0
-        eta = (total - done) / rate if rate > 0 else 0.0
-        if self.tty:
-            if now - self.shown < 0.1 and done < total:
-                return
-            width = 30
-            filled = width * done // max(total, 1)
-            bar = "█" * filled + "·" * (width - filled)
-            self.stream.write(
-                f"\r{bar} {done}/{total}  {rate:.0f}/s  ETA {eta:.0f}s "
-                + ("\n" if done == total else "")
-            )
-        else:
-            step = 10 * done // max(total, 1)
-            if step == self.step and now - self.shown < 5.0 and done < total:
-                return
-            self.step = step
-            self.stream.write(f"graded {done}/{total} ({rate:.0f}/s, about {eta:.0f} s left)\n")
-        self.shown = now
-        self.stream.flush()
+            stats = classreport.analyse(found.id, found.title, summary.entries, summary.not_graded)
+            classreport.write(stats, report_path)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write {exc.filename or csv_path}: {exc.strerror}; every result is in the "
+            "gradebook: run the same command again with another --out or --report"
+        ) from None
+    return Outputs(summary, csv_path, report_path, db_path)

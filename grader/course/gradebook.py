@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import UsageError
-from grader.judge.score import Result
+from grader.model import Entry, Result
 
 DEFAULT = Path(".grader") / "gradebook.sqlite"
 SCHEMA = """
@@ -39,23 +39,6 @@ ADDED = {
     "normalised": "TEXT NOT NULL DEFAULT ''",
     "diagnoses": "TEXT NOT NULL DEFAULT '[]'",  # JSON: per case, a diagnosis class or null
 }
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A learner's latest graded submission in a batch, as the gradebook keeps it."""
-
-    learner: str
-    path: str  # the submission's file, relative to the batch folder
-    sha256: str  # of the file's bytes
-    normalised: str  # sha256 of the source without comments, docstrings and layout
-    problem_digest: str  # of the problem's spec and reference, when graded
-    document: dict[str, Any]  # the grader.result/1 document
-    diagnoses: tuple[str | None, ...]  # per case, in document order: the failure's diagnosis
-
-    @property
-    def score(self) -> float:
-        return float(self.document["score"])
 
 
 @dataclass(frozen=True)
@@ -92,6 +75,26 @@ def record(db: sqlite3.Connection, result: Result, content: bytes, learner: str)
     """Store one attempt of ``grader submit`` in its own transaction; returns its id."""
     with db:
         return _insert(db, result.document(), result.graded_at, content, learner)
+
+
+def record_attempt(
+    path: Path, result: Result, learner: str | None = None, at: Path | None = None
+) -> tuple[int, Path]:
+    """Record ``result`` as an attempt of ``learner`` (default: the OS user) at the gradebook
+    ``at`` (default: ``DEFAULT``), storing the bytes that were graded; returns (attempt id,
+    gradebook path). Raises UsageError when the file changed since it was graded."""
+    import getpass
+    import hashlib
+
+    content = path.read_bytes()
+    if hashlib.sha256(content).hexdigest() != result.sha256:
+        raise UsageError(f"{path} changed while it was graded; submit it again")
+    where = at or DEFAULT
+    db = connect(where)
+    try:
+        return record(db, result, content, learner or getpass.getuser()), where
+    finally:
+        db.close()
 
 
 def record_entry(db: sqlite3.Connection, entry: Entry, content: bytes, graded_at: str) -> None:

@@ -1,7 +1,7 @@
 """A batch job: one process that grades, one at a time, the submissions ``batch`` hands it.
 
 Started by ``batch`` as ``python -m grader.course.job SPEC SANDBOX``. It loads the problem once
-(from the cache), keeps a fork server for its workers and an explainer for wrong answers, then reads
+(from the cache), keeps a fork server for its workers and an advisor for wrong answers, then reads
 tasks and answers each on its own line. It holds expected values, so it is the grader's side:
 nothing here runs a submission's code, and it is not ptrace-able by the submissions' uid.
 
@@ -26,9 +26,9 @@ from typing import IO, Any
 
 from grader import cache
 from grader.errors import SpecError, UsageError
-from grader.grade import explainer_for, run_cases
-from grader.problem.cases import materialise
+from grader.pipeline import advisor_for, cases_of, run_cases
 from grader.problem.spec import load_problem
+from grader.problem.yamlmap import load
 from grader.run.prefork import ForkServer, ServerGone
 from grader.run.sandbox import Sandbox
 from grader.submission.source import normalised_hash, read_submission
@@ -43,12 +43,12 @@ def serve(spec: Path, mode: str, tasks: IO[str], replies: IO[str]) -> None:
         replies.flush()
 
     try:
-        problem = load_problem(spec)
-        cases = cache.cases(problem.path, problem.reference, lambda: materialise(problem))
+        problem = load_problem(spec, cache.reader(load))
+        cases = cases_of(problem)
     except (SpecError, UsageError) as exc:
         reply({"kind": "failed", "message": str(exc)})
         return
-    explainer = explainer_for(problem)
+    advisor = advisor_for(problem)
     with ForkServer(mode) as server:
         reply({"kind": "ready"})
         for line in tasks:
@@ -64,7 +64,7 @@ def serve(spec: Path, mode: str, tasks: IO[str], replies: IO[str]) -> None:
             for attempt in (1, 2):  # a fork server that failed twice in a row is a real fault
                 try:
                     with Sandbox(server=server) as box:
-                        result = run_cases(submission, problem, cases, box, explainer=explainer)
+                        result = run_cases(submission, problem, cases, box, advisor=advisor)
                     break
                 except ServerGone:
                     if attempt == 2:

@@ -12,64 +12,30 @@ outputs or expected values.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 
-from grader.model import Verdict, Visibility
-from grader.problem.cases import Case
-from grader.problem.spec import Tolerance
-from grader.run.sandbox import Outcome
+from grader.model import Case, CaseResult, Detail, Mismatch, Outcome, Verdict, Visibility
 
-WRONG = frozenset({Verdict.WRONG_ANSWER, Verdict.WRONG_SHAPE})
-OVERFLOW_HINT = (
-    "exp() of large logits overflows to inf (and of very negative ones underflows to 0), so "
-    "the division gives NaN: subtract max(x) from every logit before exp; softmax is unchanged"
+# The core's own words; a problem's reference may say it better for its problem (``HINTS``).
+NONFINITE_HINT = (
+    "NaN or inf usually comes from an overflow (exp or a power of a large number) or a division "
+    "by zero: rearrange the computation so that every intermediate value stays finite"
 )
 
 
-@dataclass(frozen=True)
-class Mismatch:
-    """Where and how far a value of the right shape is off."""
+class Advice(Protocol):
+    """What the problem's reference knows about wrong results (``diagnose.Advisor``)."""
 
-    count: int  # entries outside the tolerance
-    total: int
-    max_abs: float
-    max_abs_at: tuple[int, ...]
-    max_rel: float
-    nonfinite: int  # NaN or inf entries where a finite value is expected
-    mask: np.ndarray  # True where the entry fails
+    def words(self, key: str) -> str | None:
+        """The reference's own words for ``key`` (``HINTS[key]``), or None."""
+        ...
 
-
-@dataclass(frozen=True)
-class Detail:
-    """What an example case shows the learner: inputs, expected and got side by side."""
-
-    args: Mapping[str, Any]
-    expected: np.ndarray
-    got: np.ndarray | None
-    mismatch: Mismatch | None
-    output: str
-    tolerance: Tolerance
-
-
-@dataclass(frozen=True)
-class CaseResult:
-    name: str
-    visibility: Visibility
-    verdict: Verdict
-    weight: float
-    time_s: float
-    message: str
-    hint: str | None
-    line: int | None = None
-    detail: Detail | None = None  # examples only; hidden cases carry no data
-    diagnosis: str | None = None  # the class of a failure's explanation (``overflow``, ``sign``)
-
-
-Explainer = Callable[[Case, np.ndarray], "tuple[str, str] | None"]
+    def explain(self, case: Case, got: np.ndarray) -> tuple[str, str] | None:
+        """(diagnosis class, hint) naming the mistake behind a wrong ``got``, or None."""
+        ...
 
 
 def _line(line: int) -> str:
@@ -79,19 +45,25 @@ def _line(line: int) -> str:
 def check_case(
     case: Case,
     outcome: Outcome,
-    explain: Explainer | None = None,
+    advice: Advice | None = None,
     where: Callable[[int], str] = _line,
 ) -> CaseResult:
-    """The verdict of one case; ``explain(case, got)`` may name the mistake of a wrong value
-    as (diagnosis class, hint)."""
-    verdict, message, hint, got, mismatch = _judge(case, outcome, where)
-    diagnosis = "overflow" if hint == OVERFLOW_HINT else None
-    if hint is None and explain is not None and got is not None and verdict in WRONG:
-        found = explain(case, got)
+    """The verdict of one case; ``advice`` (the problem's reference) may name the mistake of a
+    wrong value and say in its own words what the core only describes."""
+    verdict, message, got, mismatch = _judge(case, outcome, where)
+    hint = diagnosis = None
+    if mismatch is not None and mismatch.nonfinite:
+        diagnosis = "overflow"
+        hint = (advice and advice.words("nonfinite")) or NONFINITE_HINT
+    elif advice is not None and got is not None and verdict.wrong:
+        found = advice.explain(case, got)
         if found is not None:
             diagnosis, hint = found
-    if mismatch is not None and not mismatch.nonfinite and (differ := _pattern(mismatch.mask)):
-        message = f"{message}; {differ}"
+    if mismatch is not None and not mismatch.nonfinite and advice is not None:
+        differ = _pattern(mismatch.mask)
+        said = differ and advice.words(differ)
+        if said:
+            message = f"{message}; {said}"
     hidden = case.visibility is Visibility.HIDDEN
     if hidden:
         message = _hidden_message(verdict, outcome, got, case.expected, mismatch, where)
@@ -118,13 +90,13 @@ def check_case(
 
 def _judge(
     case: Case, outcome: Outcome, where: Callable[[int], str]
-) -> tuple[Verdict, str, str | None, np.ndarray | None, Mismatch | None]:
+) -> tuple[Verdict, str, np.ndarray | None, Mismatch | None]:
     if outcome.verdict is not None or outcome.value is None:
         verdict = outcome.verdict or Verdict.CRASHED
         message = outcome.message
         if outcome.line is not None and verdict is Verdict.RUNTIME_ERROR:
             message = f"{message} ({where(outcome.line)})"
-        return verdict, message, None, None, None
+        return verdict, message, None, None
     got, expected = outcome.value, case.expected
     if got.shape != expected.shape:
         if case.tolerance.squeeze and np.squeeze(got).shape == np.squeeze(expected).shape:
@@ -133,26 +105,23 @@ def _judge(
             return (
                 Verdict.WRONG_SHAPE,
                 f"expected shape {_shape(expected)}, got {_shape(got)}",
-                None,
                 got,
                 None,
             )
     mismatch = compare(got, expected, case.tolerance.atol, case.tolerance.rtol)
     if mismatch is None:
-        return Verdict.PASSED, "", None, got, None
+        return Verdict.PASSED, "", got, None
     if mismatch.nonfinite:
         return (
             Verdict.WRONG_ANSWER,
             f"{mismatch.nonfinite} of {mismatch.total} entries are NaN or inf where finite "
             "values are expected",
-            OVERFLOW_HINT,
             got,
             mismatch,
         )
     return (
         Verdict.WRONG_ANSWER,
         summary(mismatch, case.tolerance.atol, case.tolerance.rtol),
-        None,
         got,
         mismatch,
     )
@@ -248,15 +217,16 @@ def _hidden_message(
 
 
 def _pattern(mask: np.ndarray) -> str:
-    """Where the differing entries of a square matrix are: diagonal, off-diagonal or both."""
+    """Where the differing entries of a square matrix are: ``only_diagonal``,
+    ``only_off_diagonal``, or "" (both, or not a square matrix)."""
     if mask.ndim != 2 or mask.shape[0] != mask.shape[1] or mask.shape[0] < 2:
         return ""
     diagonal = np.eye(mask.shape[0], dtype=bool)
     on, off = bool((mask & diagonal).any()), bool((mask & ~diagonal).any())
     if on and not off:
-        return "only diagonal entries differ"
+        return "only_diagonal"
     if off and not on:
-        return "only off-diagonal entries differ"
+        return "only_off_diagonal"
     return ""
 
 

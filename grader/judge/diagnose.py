@@ -21,9 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from grader.judge.check import within
-from grader.problem.spec import Tolerance
+from grader.judge.check import decimals_for, within
+from grader.model import Case, Tolerance
 from grader.run.child.worker import build_args
+
+MEMO_BYTES = 256 << 20  # what an Advisor keeps of per-case values for the next submission
 
 
 @dataclass(frozen=True)
@@ -133,3 +135,57 @@ def _generic(
 
 def _close(a: np.ndarray, b: np.ndarray, tolerance: Tolerance) -> bool:
     return within(a, b, tolerance.atol, tolerance.rtol)
+
+
+class Advisor:
+    """A problem's reference as the judge consults it: its ``HINTS`` and its known mistakes.
+
+    ``load`` imports the reference; it is called on the first wrong result only. What depends
+    only on a case (a known mistake's result, the expected value rounded) is kept, up to
+    ``MEMO_BYTES``, for the next submission on the same case (a batch job grades many).
+    """
+
+    def __init__(self, load: Callable[[], ModuleType], arguments: Mapping[str, str]) -> None:
+        self._load = load
+        self._arguments = arguments
+        self._reference: ModuleType | None = None
+        self._mistakes: tuple[Mistake, ...] = ()
+        self._kept: dict[tuple[int, str], np.ndarray | None] = {}
+        self._room = MEMO_BYTES
+
+    def _module(self) -> ModuleType:
+        if self._reference is None:
+            self._reference = self._load()
+            self._mistakes = known_mistakes(self._reference)
+        return self._reference
+
+    def words(self, key: str) -> str | None:
+        """``HINTS[key]`` of the reference (``nonfinite``, ``only_diagonal``, ...), or None."""
+        hints = getattr(self._module(), "HINTS", None)
+        said = hints.get(key) if isinstance(hints, dict) else None
+        return said if isinstance(said, str) else None
+
+    def explain(self, case: Case, got: np.ndarray) -> tuple[str, str] | None:
+        """(diagnosis class, hint) for a wrong ``got`` on ``case``, or None."""
+        self._module()
+
+        def memo(key: str, compute: Callable[[], np.ndarray | None]) -> np.ndarray | None:
+            if (case.index, key) in self._kept:
+                return self._kept[(case.index, key)]
+            value = compute()
+            size = 0 if value is None else value.nbytes
+            if size <= self._room:
+                self._room -= size
+                self._kept[(case.index, key)] = value
+            return value
+
+        return explain(
+            got,
+            case.expected,
+            case.args,
+            self._arguments,
+            case.tolerance,
+            self._mistakes,
+            decimals_for(case.tolerance.atol),
+            memo,
+        )

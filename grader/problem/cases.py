@@ -9,13 +9,10 @@ for ``grader check``. Nothing in this module ever reaches the submission's proce
 from __future__ import annotations
 
 import importlib.util
-import json
 import math
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -23,27 +20,9 @@ from typing import Any
 import numpy as np
 
 from grader.errors import SpecError
-from grader.model import Visibility
-from grader.problem.spec import GeneratedSpec, Problem, Tolerance
+from grader.model import Case, Tolerance, Visibility, encode_args
+from grader.problem.spec import GeneratedSpec, Problem
 from grader.run.child.worker import build_args
-
-
-@dataclass(frozen=True)
-class Case:
-    index: int
-    name: str
-    visibility: Visibility
-    args: Mapping[str, Any]  # plain JSON-ready values: what the submission receives
-    expected: np.ndarray  # float64, from the reference
-    published: np.ndarray | None  # the literal value written in the spec, if any
-    weight: float
-    tolerance: Tolerance
-    time_limit: float  # seconds
-
-    @cached_property
-    def args_json(self) -> str:
-        """``args`` as the worker receives them, encoded once however many submissions run."""
-        return json.dumps(self.args, separators=(",", ":"), allow_nan=True)
 
 
 def load_reference(problem: Problem) -> ModuleType:
@@ -105,6 +84,7 @@ def materialise(problem: Problem, reference: ModuleType | None = None) -> tuple[
                 name=name,
                 visibility=visibility,
                 args=args,
+                args_json=encode_args(args),
                 expected=expected,
                 published=None if published is None else np.asarray(published, dtype=np.float64),
                 weight=weight,
@@ -126,9 +106,8 @@ def materialise(problem: Problem, reference: ModuleType | None = None) -> tuple[
         )
     for gen in problem.generated:
         for k, args in enumerate(generate(gen, problem, reference)):
-            name = gen.name if gen.count == 1 else f"{gen.name} #{k + 1}"
             add(
-                name,
+                generated_name(gen, k),
                 Visibility.HIDDEN,
                 args,
                 None,
@@ -138,6 +117,17 @@ def materialise(problem: Problem, reference: ModuleType | None = None) -> tuple[
                 (problem.path, gen.line),
             )
     return tuple(cases)
+
+
+def generated_name(gen: GeneratedSpec, k: int) -> str:
+    """The name of ``gen``'s case ``k`` (from 0): its own name when it makes one case."""
+    return gen.name if gen.count == 1 else f"{gen.name} #{k + 1}"
+
+
+def case_names(problem: Problem) -> list[str]:
+    """The names of every case, in order, without running anything (``materialise``'s order)."""
+    written = [spec.name for spec in (*problem.examples, *problem.hidden)]
+    return written + [generated_name(g, k) for g in problem.generated for k in range(g.count)]
 
 
 def generate(gen: GeneratedSpec, problem: Problem, reference: ModuleType) -> list[dict[str, Any]]:

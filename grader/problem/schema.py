@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from grader.model import CASE_WEIGHT, Limits, Tolerance
+
 ARG_TYPES = ("list", "ndarray", "int", "float")
 PROBLEM_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -26,7 +28,30 @@ class Key:
     kind: str  # see KINDS
     doc: str
     required: bool = False
-    default: str | None = None  # as documented; the loader's own default is the same value
+    default: str | None = None  # as documented: written from ``grader.model``'s defaults
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}s"
+
+
+def _size(value: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if value % scale == 0:
+            return f"{value // scale}{unit}"
+    return f"{value}B"
+
+
+def _number(value: float) -> str:
+    """``1e-4`` rather than ``0.0001``: as a spec would write it."""
+    text = f"{value:g}"
+    if "e" in text or abs(value) >= 1e-3 or value == 0:
+        return text
+    mantissa, exponent = f"{value:e}".split("e")
+    return f"{float(mantissa):g}e{int(exponent)}"
+
+
+_LIMITS, _TOLERANCE = Limits(), Tolerance()
 
 
 CASE_CHECK = Key("section:check", "tolerance for this case only; keys as in the top-level check")
@@ -66,19 +91,29 @@ SPEC: dict[str, dict[str, Key]] = {
             "wall-time limit of one call, e.g. 2s or 500ms",
             default="derived from the reference's time",
         ),
-        "time_total": Key("duration", "wall-time limit of the whole submission", default="15s"),
-        "memory": Key("size", "address-space limit of the submission's process", default="1GiB"),
-        "output": Key("size", "printed output kept for the report", default="64KiB"),
+        "time_total": Key(
+            "duration",
+            "wall-time limit of the whole submission",
+            default=_seconds(_LIMITS.time_total),
+        ),
+        "memory": Key(
+            "size",
+            "address-space limit of the submission's process",
+            default=_size(_LIMITS.memory),
+        ),
+        "output": Key("size", "printed output kept for the report", default=_size(_LIMITS.output)),
     },
     "check": {
-        "atol": Key("number", "absolute tolerance", default="1e-4"),
+        "atol": Key("number", "absolute tolerance", default=_number(_TOLERANCE.atol)),
         "rtol": Key(
             "number",
             "relative tolerance: pass when |got - expected| <= atol + rtol * |expected|",
-            default="0",
+            default=_number(_TOLERANCE.rtol),
         ),
         "squeeze": Key(
-            "boolean", "accept results that differ only by axes of length 1", default="false"
+            "boolean",
+            "accept results that differ only by axes of length 1",
+            default=str(_TOLERANCE.squeeze).lower(),
         ),
     },
     "case": {
@@ -87,7 +122,7 @@ SPEC: dict[str, dict[str, Key]] = {
             "args", "argument name -> value (a number or nested lists of numbers)", required=True
         ),
         "expected": Key("numeric", "the published value; must agree with the reference"),
-        "weight": Key("positive", "points of this case", default="1"),
+        "weight": Key("positive", "points of this case", default=_number(CASE_WEIGHT)),
         "check": CASE_CHECK,
         "time_limit": CASE_TIME,
     },
@@ -103,7 +138,7 @@ SPEC: dict[str, dict[str, Key]] = {
         "seed": Key(
             "integer", "case k draws from numpy.random.default_rng([seed, k])", required=True
         ),
-        "weight": Key("positive", "points of each case", default="1"),
+        "weight": Key("positive", "points of each case", default=_number(CASE_WEIGHT)),
         "check": CASE_CHECK,
         "time_limit": CASE_TIME,
     },

@@ -8,24 +8,15 @@ Every error is a ``SpecError`` naming the file, the line and the field path
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from grader.errors import SpecError, UsageError
-from grader.model import Limits
+from grader.model import CASE_WEIGHT, Limits, Tolerance
 from grader.problem.readers import get, integer, number, numeric, section
 from grader.problem.yamlmap import FieldPath, Located, dotted, load
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """Pass when ``|got - expected| <= atol + rtol * |expected|`` everywhere."""
-
-    atol: float = 1e-4
-    rtol: float = 0.0
-    squeeze: bool = False  # accept results that differ only by singleton axes
 
 
 @dataclass(frozen=True)
@@ -134,7 +125,7 @@ def _case(
         visibility=visibility,
         args=_args(src, (*at, "args"), arguments),
         expected=raw.get("expected"),
-        weight=raw.get("weight", 1.0),
+        weight=raw.get("weight", CASE_WEIGHT),
         tolerance=_tolerance(src, (*at, "check"), raw["check"], tolerance)
         if "check" in raw
         else tolerance,
@@ -152,7 +143,7 @@ def _generated(
         params=raw.get("params", {}),
         count=raw["count"],
         seed=raw["seed"],
-        weight=raw.get("weight", 1.0),
+        weight=raw.get("weight", CASE_WEIGHT),
         tolerance=_tolerance(src, (*at, "check"), raw["check"], tolerance)
         if "check" in raw
         else tolerance,
@@ -221,14 +212,13 @@ def parse(src: Located) -> Problem:
     )
 
 
-def load_problem(path: Path) -> Problem:
-    """Load and validate the spec at ``path`` (from the cache when its bytes were seen valid)."""
-    from grader import cache
+Reader = Callable[[Path], Located]  # a spec file -> its located YAML (``yamlmap.load``, cached)
 
-    located, remember = cache.spec(path, load)
-    problem = parse(located)
-    remember()
-    return problem
+
+def load_problem(path: Path, read: Reader = load) -> Problem:
+    """Load and validate the spec at ``path``; ``read`` parses the YAML (``cache.reader`` may
+    skip that for bytes it has seen). Raises SpecError."""
+    return parse(read(path))
 
 
 # --------------------------------------------------------------------------------------------
@@ -260,19 +250,16 @@ def problem_path(directory: Path, problem_id: str) -> Path:
     return path
 
 
-def entry_points(directory: Path) -> dict[str, str]:
-    """Problem id -> entry point for every valid spec in ``directory`` (cached like any load)."""
-    from grader import cache
-
+def entry_points(directory: Path, read: Reader = load) -> dict[str, str]:
+    """Problem id -> entry point for every valid spec in ``directory``."""
     found: dict[str, str] = {}
     for path in sorted(directory.glob("*.yaml")):
         try:
-            located, remember = cache.spec(path, load)
+            located = read(path)
         except SpecError:
             continue  # unreadable YAML: reported when the problem is graded or checked
         try:
             found[parse(located).id] = located.data["entry_point"]
-            remember()
         except SpecError:  # still found by its entry point, so that grading reports the error
             data = located.data
             if isinstance(data, dict) and isinstance(data.get("entry_point"), str):

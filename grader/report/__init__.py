@@ -1,39 +1,41 @@
-"""Writers of a Result: ``text`` (terminal), ``html`` (a self-contained file), JSON."""
+"""Writers of a Result: ``text`` (terminal), ``html`` (a self-contained file), JSON, and the
+``formats`` (Markdown, Gradescope, JUnit); ``render`` picks one by name. Also the class report,
+the class CSV, the progress bar and ``grader check``'s summary. A new output format goes here."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
 
-from grader.judge.score import Result
+from grader.model import Result
 
-TEMPLATES = Path(__file__).parent / "templates"
+
+def render(
+    result: Result,
+    format: str = "text",
+    color: bool = False,
+    report_path: str | None = None,
+    hidden_visibility: str = "after_published",
+) -> str:
+    """``result`` in ``format`` (text json md gradescope junit) as printed on stdout; the text
+    says where the HTML report is (``report_path``); Gradescope's hidden cases show as
+    ``hidden_visibility`` says."""
+    if format == "json":
+        return to_json(result)
+    if format == "text":
+        from grader.report import text
+
+        return text.render(result, color=color, report_path=report_path)
+    from grader.report import formats
+
+    if format == "md":
+        return formats.markdown(result)
+    if format == "gradescope":
+        return formats.gradescope(result, hidden_visibility)
+    if format == "junit":
+        return formats.junit(result)
+    raise ValueError(f"unknown format {format!r}")
 
 
 def to_json(result: Result) -> str:
     """Exactly one ``grader.result/1`` JSON document."""
     return json.dumps(result.document(), indent=2, ensure_ascii=False) + "\n"
-
-
-def template(name: str, filters: dict[str, Any] | None = None) -> Any:
-    """The Jinja2 template ``templates/<name>``, with ``filters``: strict (an unknown name is
-    an error), and HTML-escaping when ``name`` ends in ``.html.j2``."""
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=name.endswith(".html.j2"),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    env.filters.update(filters or {})
-    return env.get_template(name)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a reader never sees half a file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.course.gradebook import Entry
-from grader.report import template, write_atomically
+from grader.model import Entry, ErrorKind
+from grader.report.output import template, write_atomically
 from grader.report.view import duration
 
 GOOD = 50.0  # learners scoring at least this are "otherwise mostly correct"
@@ -133,15 +133,11 @@ def analyse(
     same: dict[str, list[Entry]] = defaultdict(list)
     for e in entries:
         if e.document.get("error"):
-            kinds[str(e.document["error"]["kind"]).replace("_", " ")].append(e.learner)
+            kinds[_kind_label(str(e.document["error"]["kind"]))].append(e.learner)
         for d in sorted({d for d in e.diagnoses if d}):
             mistakes[d].append(e.learner)
         if e.normalised:
             same[e.normalised].append(e)
-    groups = sorted(
-        (sorted(g, key=lambda e: e.learner) for g in same.values() if len(g) >= 2),
-        key=lambda g: (-len(g), g[0].learner),
-    )
     cases = _cases(entries)
     return ClassStats(
         problem=problem,
@@ -161,17 +157,26 @@ def analyse(
         time_max=duration(top) if ordered else "–",
         times=_chart(tlabels, tbins, 76, "learners taking"),
         slowest=tuple((name, duration(t)) for name, t in slowest),
-        identical=tuple(
-            Group(
-                len(g),
-                ", ".join(e.learner for e in g),
-                g[0].normalised[:12],
-                " / ".join(dict.fromkeys(_pct(e.score) for e in g)),
-            )
-            for g in groups
-        ),
+        identical=_identical(same),
         unreadable=tuple(sorted((str(n), str(r)) for n, r in unreadable)),
         not_graded=len(unreadable),
+    )
+
+
+def _identical(same: dict[str, list[Entry]]) -> tuple[Group, ...]:
+    """Groups of two or more learners with the same normalised submission, largest first."""
+    groups = sorted(
+        (sorted(g, key=lambda e: e.learner) for g in same.values() if len(g) >= 2),
+        key=lambda g: (-len(g), g[0].learner),
+    )
+    return tuple(
+        Group(
+            len(g),
+            ", ".join(e.learner for e in g),
+            g[0].normalised[:12],
+            " / ".join(dict.fromkeys(_pct(e.score) for e in g)),
+        )
+        for g in groups
     )
 
 
@@ -235,3 +240,11 @@ def render(stats: ClassStats) -> str:
 def write(stats: ClassStats, path: Path) -> None:
     """Write the report atomically (a reader never sees half a file)."""
     write_atomically(path, render(stats))
+
+
+def _kind_label(kind: str) -> str:
+    """An error kind from a stored document, in words (a kind this grader does not know, as is)."""
+    try:
+        return ErrorKind(kind).label
+    except ValueError:
+        return kind

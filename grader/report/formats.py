@@ -11,12 +11,9 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from grader.judge.score import Result
-from grader.model import Verdict, Visibility
-from grader.report import template, view
-
-GRADESCOPE_VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
-FAILURES = {Verdict.WRONG_ANSWER, Verdict.WRONG_SHAPE, Verdict.INVALID_OUTPUT}
+from grader.model import SCHEMA, Result, Verdict, Visibility
+from grader.report import view
+from grader.report.output import template
 
 
 def markdown(result: Result) -> str:
@@ -87,7 +84,7 @@ def gradescope(result: Result, hidden_visibility: str = "after_published") -> st
         "stdout_visibility": "hidden",
         "tests": tests,
         "extra_data": {
-            "schema": "grader.result/1",
+            "schema": SCHEMA,
             "sha256": result.sha256,
             "sandbox": result.sandbox,
             "grader": result.version,
@@ -110,13 +107,8 @@ def junit(result: Result) -> str:
         {
             "name": result.problem,
             "tests": str(len(result.cases)),
-            "failures": str(sum(c.verdict in FAILURES for c in result.cases)),
-            "errors": str(
-                sum(
-                    c.verdict not in FAILURES | {Verdict.PASSED, Verdict.NOT_RUN}
-                    for c in result.cases
-                )
-            ),
+            "failures": str(sum(c.verdict.failure for c in result.cases)),
+            "errors": str(sum(c.verdict.ran and not c.verdict.failure for c in result.cases)),
             "skipped": str(sum(c.verdict is Verdict.NOT_RUN for c in result.cases)),
             "time": f"{sum(c.time_s for c in result.cases):.6f}",
         },
@@ -136,7 +128,7 @@ def junit(result: Result) -> str:
         text = case.message + (f"\nHint: {case.hint}" if case.hint else "")
         if case.verdict is Verdict.NOT_RUN:
             ET.SubElement(element, "skipped", {"message": case.message or "not run"})
-        elif case.verdict in FAILURES:
+        elif case.verdict.failure:
             ET.SubElement(
                 element, "failure", {"type": case.verdict.value, "message": case.message}
             ).text = text

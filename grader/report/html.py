@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from grader.judge.score import Result
-from grader.model import Status, Verdict
-from grader.report import template, view, write_atomically
+from grader.model import Result, Status, Verdict
+from grader.report import view
+from grader.report.output import template, write_atomically
 
 
 def context(result: Result) -> dict[str, Any]:
@@ -49,7 +49,7 @@ def context(result: Result) -> dict[str, Any]:
     return {
         "r": result,
         "accepted": result.status is Status.ACCEPTED,
-        "error_kind": result.error.kind.value.replace("_", " ") if result.error else "",
+        "error_kind": result.error.kind.label if result.error else "",
         "examples": examples,
         "hidden": hidden,
         "hidden_passed": sum(h["passed"] for h in hidden),

@@ -6,11 +6,10 @@ tolerance starred); hidden cases are a count plus the failing ones by name and v
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from grader.judge.check import CaseResult
-from grader.judge.score import Result
-from grader.model import Status, Verdict
+from grader.model import CaseResult, CheckReport, Result, Status, Summary, Verdict
 from grader.report import view
 
 MAX_HIDDEN_LISTED = 10
@@ -111,3 +110,46 @@ def _rows(grid: view.Grid, paint: Callable[[str, str], str] | None = None) -> li
             cells.append(paint(text, "red") if paint and cell.bad else text)
         rows.append("[" + " ".join(cells) + "]")
     return rows
+
+
+def batch_summary(summary: Summary, csv_path: Path, report: Path | None) -> str:
+    """What the batch says when it is done."""
+    accepted = sum(1 for e in summary.entries if e.document["status"] == "accepted")
+    lines = [
+        f"{summary.learners} learners: {summary.graded} graded now"
+        + (
+            f" in {summary.seconds:.1f} s ({summary.rate:.0f}/s, {summary.jobs} jobs, "
+            f"{summary.sandbox})"
+            if summary.graded
+            else ""
+        )
+        + f", {summary.unchanged} unchanged since they were graded",
+        f"accepted: {accepted} of {len(summary.entries)}",
+    ]
+    if summary.not_graded:
+        lines.append(f"not graded: {len(summary.not_graded)}")
+        lines += [f"  {learner}: {why}" for learner, why in summary.not_graded]
+    lines.append(f"CSV: {csv_path}")
+    if report is not None:
+        lines.append(f"Class report: {report}")
+    return "\n".join(lines) + "\n"
+
+
+def check_summary(reports: Sequence[CheckReport]) -> str:
+    """What ``grader check`` prints: each problem, its checks, submissions and warnings."""
+    out = []
+    for r in reports:
+        out.append(f"{'✓' if r.ok else '✗'} {r.problem}  ({r.path})")
+        for name, ok, detail in r.checks:
+            out.append(f"  {'✓' if ok else '✗'} {name}" + (f": {detail}" if detail else ""))
+        if r.limits:
+            out.append("  time limits: " + "; ".join(r.limits))
+        for f, expected, got, took in r.submissions:
+            mark = "✓" if expected == got or expected in got.split(", ") else "✗"
+            out.append(f"    {mark} {f:<40} {got:<28} {took:5.2f} s")
+        for w in r.warnings:
+            out.append(f"  ! {w}")
+        out.append("")
+    passed = sum(r.ok for r in reports)
+    out.append(f"{passed} of {len(reports)} problems pass")
+    return "\n".join(out) + "\n"

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from grader.judge.check import CaseResult
 from grader.judge.check import decimals_for as decimals_for  # re-exported for the writers
+from grader.model import CaseResult
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from grader.model import Verdict
+from grader.model import CHILD_VERDICTS, Verdict
 
 if TYPE_CHECKING:
     import numpy as np
@@ -36,7 +36,6 @@ _MALFORMED = "the process sent malformed data on the result channel"
 SETUP_REPLIES = frozenset({"ready", "failed"})
 CASE_REPLIES = frozenset({"value", "error"})
 FINISH_REPLIES = frozenset({"done"})
-ERROR_VERDICTS = frozenset({"runtime_error", "invalid_output", "memory_limit"})
 
 
 class Stop(Exception):
@@ -134,7 +133,7 @@ class Worker:
             raise Stop(Verdict.CRASHED, _MALFORMED)
         if kind in {"value", "error"} and header.get("index") != index:
             raise Stop(Verdict.CRASHED, "the process sent a result for a case it was not given")
-        if kind == "error" and header.get("verdict") not in ERROR_VERDICTS:
+        if kind == "error" and header.get("verdict") not in CHILD_VERDICTS:
             raise Stop(Verdict.CRASHED, _MALFORMED)
         if kind != "value":
             self._nothing_more(more)

@@ -19,11 +19,10 @@ import shutil
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader.model import ErrorKind, Limits, SubmissionError, Verdict
+from grader.model import CaseInput, ErrorKind, Limits, Outcome, Run, SubmissionError, Verdict
 from grader.run import launch
 from grader.run.channel import (
     CASE_REPLIES,
@@ -38,8 +37,6 @@ from grader.run.channel import (
 )
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from grader.run.prefork import ForkServer
 
 IMPORT_TIME = 5.0  # seconds for the interpreter to start and the submission to be imported
@@ -47,43 +44,6 @@ FINISH_TIME = 2.0  # seconds for the child to acknowledge the end of the run
 STOPS_IN_A_ROW = 2  # cases in a row that end the process before the rest are not run
 FILE_SIZE = 16 << 20  # bytes the child may write to any one file
 OPEN_FILES = 64
-
-
-@dataclass(frozen=True)
-class CaseInput:
-    index: int
-    args_json: str  # the case's arguments, JSON-encoded
-    time_limit: float
-    # Cases are sent ahead within a run of the same group; None: alone, so that what the code
-    # prints is attributed to this case exactly (examples, whose output the learner sees).
-    group: str | None = None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one case produced: a value, or the verdict that explains why there is none."""
-
-    index: int
-    value: np.ndarray | None
-    verdict: Verdict | None  # None when a value came back
-    message: str
-    line: int | None
-    time_s: float
-    output: str  # what the submission printed during this case
-
-
-@dataclass(frozen=True)
-class Run:
-    failure: SubmissionError | None
-    outcomes: tuple[Outcome, ...]
-    output: str  # printed while importing (and anything not attributable to a case)
-    output_dropped: int  # bytes of printed output beyond the limit, counted and dropped
-    mode: str  # "bubblewrap" or "process"
-    isolation: str  # the mode in words, with what it protects
-
-    @classmethod
-    def not_started(cls, failure: SubmissionError, cases: Sequence[CaseInput], mode: str) -> Run:
-        return cls(failure, tuple(_not_run(c, "") for c in cases), "", 0, mode, mode)
 
 
 class Sandbox:
@@ -181,7 +141,7 @@ class Sandbox:
         if failure is not None:
             return Run(
                 failure,
-                tuple(_not_run(c, "") for c in cases),
+                tuple(Outcome.not_run(c) for c in cases),
                 import_output,
                 self.capture.dropped,
                 self.mode,
@@ -198,7 +158,7 @@ class Sandbox:
                     if self.child is not None
                     else "the process stopped on two cases in a row"
                 )
-                outcomes += [_not_run(c, reason) for c in cases[position:]]
+                outcomes += [Outcome.not_run(c, reason) for c in cases[position:]]
                 if self.child is not None and sent > position:  # answers still on their way:
                     self.child.kill()  # the run ends here, not with a ``done`` record
                     self.child = None
@@ -226,7 +186,7 @@ class Sandbox:
                 self.capture.take()
         failure = self._finish(total_deadline)
         if failure is not None:
-            outcomes = [_not_run(c, "") for c in cases]
+            outcomes = [Outcome.not_run(c) for c in cases]
         return Run(
             failure,
             tuple(outcomes),
@@ -364,7 +324,3 @@ class Sandbox:
         if header.get("kind") != "done":
             return SubmissionError(ErrorKind.CRASHED, "the process did not finish cleanly", None)
         return None
-
-
-def _not_run(case: CaseInput, reason: str) -> Outcome:
-    return Outcome(case.index, None, Verdict.NOT_RUN, reason, None, 0.0, "")

@@ -1,0 +1,118 @@
+"""Grading one submission end to end: problem -> cases -> run -> judge -> score.
+
+This module composes the stages; ``grade`` is the library's entry point (``grader.grade``). It
+raises UsageError/SpecError for what the person running the grader must fix (exit 2); everything
+the submission does becomes part of the returned ``Result``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from grader import cache
+from grader.judge.check import check_case
+from grader.judge.diagnose import Advisor
+from grader.judge.score import score
+from grader.model import Case, CaseInput, ErrorKind, Result, Run, SubmissionError, Visibility
+from grader.problem.cases import load_reference, materialise
+from grader.problem.spec import Problem, entry_points, load_problem, problem_path, problems_dir
+from grader.problem.yamlmap import load
+from grader.run.sandbox import Sandbox
+from grader.submission.source import Submission, detect_problem, explain, read_submission
+
+
+def grade(
+    path: Path | str,
+    problem: str | None = None,
+    problems: Path | str | None = None,
+    sandbox: str | Sandbox = "auto",
+) -> Result:
+    """Grade the file at ``path`` against the problem with id ``problem`` (detected from the
+    file when None), found in ``problems`` (default: ``problems_dir``'s search).
+
+    ``sandbox`` is ``auto|on|off``, or a freshly made ``Sandbox``: its worker boots (interpreter
+    and numpy) while this process reads the spec and computes expected values; it is closed here.
+    Raises UsageError or SpecError (the caller's to fix); never for what the submission does.
+    """
+    with sandbox if isinstance(sandbox, Sandbox) else Sandbox(sandbox) as box:
+        submission = read_submission(Path(path))
+        directory = problems_dir(None if problems is None else Path(problems))
+        read = cache.reader(load)
+        if problem is None:
+            problem = detect_problem(submission, entry_points(directory, read))
+        found = load_problem(problem_path(directory, problem), read)
+        return run_cases(submission, found, cases_of(found), box)
+
+
+def find_problem(problem: str, problems: Path | str | None = None) -> Problem:
+    """The problem with id ``problem`` (spec through the cache). Raises UsageError/SpecError."""
+    directory = problems_dir(None if problems is None else Path(problems))
+    return load_problem(problem_path(directory, problem), cache.reader(load))
+
+
+def cases_of(problem: Problem) -> tuple[Case, ...]:
+    """Every case of ``problem`` with its expected value (from the cache when it was seen)."""
+    return cache.cases(problem, lambda: materialise(problem))
+
+
+def run_cases(
+    submission: Submission,
+    problem: Problem,
+    cases: Sequence[Case],
+    box: Sandbox,
+    time_scale: float = 1.0,
+    advisor: Advisor | None = None,
+) -> Result:
+    """Run ``submission`` on ``cases`` in ``box`` and score it; ``time_scale`` stretches limits.
+
+    Pass the ``advisor`` of ``problem`` when grading many submissions, to load its reference
+    and known mistakes once.
+    """
+    inputs = [CaseInput(c.index, c.args_json, c.time_limit * time_scale, _group(c)) for c in cases]
+    if submission.syntax_error is not None:
+        message, line = submission.syntax_error
+        error = SubmissionError(ErrorKind.COMPILE_ERROR, message, line)
+        run = Run.not_started(error, inputs, box.mode)
+    else:
+        limits = replace(problem.limits, time_total=problem.limits.time_total * time_scale)
+        run = box.run(
+            submission.source,
+            submission.path.name,
+            problem.entry_point,
+            problem.arguments,
+            inputs,
+            limits,
+        )
+    advisor = advisor or advisor_for(problem)
+    results = tuple(
+        check_case(c, o, advisor, submission.where)
+        for c, o in zip(cases, run.outcomes, strict=True)
+    )
+    failure = run.failure and explain(run.failure, submission, problem.entry_point)
+    return score(
+        results,
+        failure,
+        problem=problem.id,
+        title=problem.title,
+        path=submission.display,
+        sha256=submission.sha256,
+        output=run.output,
+        output_dropped=run.output_dropped,
+        sandbox=run.mode,
+        isolation=run.isolation,
+        notes=submission.notes,
+        graded_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+
+
+def _group(case: Case) -> str | None:
+    """Hidden cases run as one group (sent ahead); examples run alone (their output is shown)."""
+    return None if case.visibility is Visibility.EXAMPLE else case.visibility.value
+
+
+def advisor_for(problem: Problem) -> Advisor:
+    """The judge's view of ``problem``'s reference (imported on the first wrong result)."""
+    return Advisor(lambda: load_reference(problem), problem.arguments)
