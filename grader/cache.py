@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader.problem.yamlmap import Located
+from grader.report.output import write_atomically
 
 if TYPE_CHECKING:
     from grader.model import Case
@@ -75,11 +76,7 @@ def digest(problem: Problem) -> str:
 def _write(path: Path, *chunks: bytes | memoryview) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with tmp.open("wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
-        tmp.replace(path)
+        write_atomically(path, *chunks)
     except OSError:
         pass  # a cache that cannot be written only costs time
 

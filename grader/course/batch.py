@@ -50,37 +50,64 @@ class Found:
 
 def roster(folder: Path) -> list[Found]:
     """One entry per learner: ``<learner>.py``, ``<learner>.ipynb`` or a folder ``<learner>/``
-    holding one solution file (``solution.py`` wins when there are several)."""
+    holding one solution file (``solution.py`` wins when there are several).
+
+    A symbolic link is never followed (it could point at another learner's file, the reference
+    or a secret of the machine): the learner is not graded, with the reason.
+    """
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder of submissions")
     found: dict[str, list[Path]] = {}
+    links: dict[str, str] = {}
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith((".", "_")):
             continue
-        if entry.is_dir():
-            inside = sorted(
-                p
-                for p in entry.iterdir()
-                if p.suffix in SUFFIXES and p.is_file() and not p.name.startswith(".")
-            )
-            preferred = [p for p in inside if p.stem == "solution"]
-            found.setdefault(entry.name, []).append(
-                (preferred or inside)[0] if len(preferred or inside) == 1 else entry
-            )
+        learner = entry.stem if entry.suffix in SUFFIXES else entry.name
+        if entry.is_symlink():
+            links[learner] = f"{entry.name} is a symbolic link, which is not graded"
+        elif entry.is_dir():
+            files = [
+                p for p in entry.iterdir() if p.suffix in SUFFIXES and not p.name.startswith(".")
+            ]
+            if linked := sorted(p.name for p in files if p.is_symlink()):
+                links[learner] = f"{entry.name}/{linked[0]} is a symbolic link, which is not graded"
+                continue
+            chosen = pick_solution(sorted(p for p in files if p.is_file()))
+            found.setdefault(entry.name, []).append(chosen or entry)
         elif entry.suffix in SUFFIXES and entry.is_file():
             found.setdefault(entry.stem, []).append(entry)
-    out = []
+    out = [Found(learner, None, why) for learner, why in links.items() if learner not in found]
     for learner, paths in sorted(found.items()):
-        if len(paths) > 1:
+        if learner in links:
+            out.append(Found(learner, None, links[learner]))
+        elif len(paths) > 1:
             names = ", ".join(p.name for p in paths)
             out.append(Found(learner, None, f"more than one submission ({names})"))
         elif paths[0].is_dir():
-            files = sorted(p.name for p in paths[0].iterdir() if p.suffix in SUFFIXES)
-            reason = f"several solution files ({', '.join(files)})" if files else "no .py or .ipynb"
+            listed = sorted(p.name for p in paths[0].iterdir() if p.suffix in SUFFIXES)
+            reason = (
+                f"several solution files ({', '.join(listed)})" if listed else "no .py or .ipynb"
+            )
             out.append(Found(learner, None, f"{paths[0].name}/ holds {reason}"))
         else:
             out.append(Found(learner, paths[0]))
-    return out
+    return sorted(out, key=lambda f: f.learner)
+
+
+def pick_solution(files: Sequence[Path]) -> Path | None:
+    """The solution among a learner's files: the only one, else ``solution.*``; None when that
+    does not decide. (Gradescope's ``run_autograder`` uses the same rule.)"""
+    preferred = [p for p in files if p.stem == "solution"]
+    choice = preferred or list(files)
+    return choice[0] if len(choice) == 1 else None
+
+
+def read_plain(path: Path) -> bytes:
+    """The bytes of ``path``, refusing a symbolic link at the last step (``O_NOFOLLOW``), so a
+    file swapped for a link after the roster was made is not read either. Raises OSError."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as file:
+        return file.read()
 
 
 @dataclass
@@ -126,7 +153,7 @@ def run(
             summary.not_graded.append((found.learner, found.problem))
             continue
         try:
-            content = found.path.read_bytes()
+            content = read_plain(found.path)
         except OSError as exc:
             summary.not_graded.append((found.learner, f"cannot read {found.path}: {exc.strerror}"))
             continue

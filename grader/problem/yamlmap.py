@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     import yaml
 _FLOATISH = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 FieldPath = tuple[str | int, ...]
+MAX_BYTES = 4 << 20  # a spec file larger than this is refused before it is parsed
+MAX_VALUES = 200_000  # values after aliases are expanded: an alias bomb stops here
+MAX_DEPTH = 100  # nesting of mappings and lists
 
 
 def dotted(path: FieldPath) -> str:
@@ -51,9 +54,13 @@ class Located:
 def load(path: Path) -> Located:
     """Parse ``path``; a YAML syntax error becomes a SpecError with its line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            raw = file.read(MAX_BYTES + 1)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(path, None, "", f"cannot read the file: {exc}") from None
+    if len(raw) > MAX_BYTES:
+        raise SpecError(path, None, "", f"the file is larger than {MAX_BYTES >> 20} MiB")
     import yaml  # here, not at the top: a cached spec never needs it
 
     try:
@@ -64,14 +71,27 @@ def load(path: Path) -> Located:
         raise SpecError(path, line, "", f"not valid YAML: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise SpecError(path, None, "", f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise SpecError(path, None, "", "nested too deeply to be a spec") from None
     located = Located(path, None)
-    located.data = _convert(root, (), located, yaml.SafeLoader("")) if root is not None else None
+    if root is not None:
+        budget = [MAX_VALUES]
+        located.data = _convert(root, (), located, yaml.SafeLoader(""), budget)
     return located
 
 
-def _convert(node: yaml.Node, at: FieldPath, into: Located, scalars: yaml.SafeLoader) -> Any:
+def _convert(
+    node: yaml.Node, at: FieldPath, into: Located, scalars: yaml.SafeLoader, budget: list[int]
+) -> Any:
+    """The value of ``node``; ``budget`` counts down the values still allowed (aliases make a
+    small file name the same node many times over)."""
     import yaml
 
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise into.error(at, f"more than {MAX_VALUES} values once aliases (*name) are expanded")
+    if len(at) > MAX_DEPTH:
+        raise into.error(at, f"nested more than {MAX_DEPTH} levels deep")
     into.lines[at] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -91,11 +111,13 @@ def _convert(node: yaml.Node, at: FieldPath, into: Located, scalars: yaml.SafeLo
             if key in out:
                 into.lines[(*at, str(key))] = key_node.start_mark.line + 1
                 raise into.error((*at, str(key)), "duplicate key")
-            out[key] = _convert(value_node, (*at, str(key)), into, scalars)
+            out[key] = _convert(value_node, (*at, str(key)), into, scalars, budget)
             into.lines[(*at, str(key))] = key_node.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, (*at, i), into, scalars) for i, item in enumerate(node.value)]
+        return [
+            _convert(item, (*at, i), into, scalars, budget) for i, item in enumerate(node.value)
+        ]
     value = scalars.construct_object(node, deep=True)
     plain = isinstance(node, yaml.ScalarNode) and not node.style  # None or "" (libyaml)
     if isinstance(value, str) and plain and _FLOATISH.match(value):

@@ -1,13 +1,19 @@
-"""The class CSV: one row per learner (graded or not), written from the gradebook's entries."""
+"""The class CSV: one row per learner (graded or not), written from the gradebook's entries.
+
+Every text cell that a spreadsheet would read as a formula is neutralised (OWASP's advice for
+CSV injection): learners choose their file names, and course staff open the CSV in a sheet.
+"""
 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from grader.model import Summary
+from grader.report.output import write_atomically
 
 
 def write(path: Path, summary: Summary, case_names: Sequence[str]) -> None:
@@ -45,10 +51,20 @@ def write(path: Path, summary: Summary, case_names: Sequence[str]) -> None:
     for learner, why in summary.not_graded:
         rows.append([learner, "", "", "not_graded", "", "", "", "", why, *[""] * len(case_names)])
     rows.sort(key=lambda row: str(row[0]))
-    tmp = path.with_name(f".{path.name}.tmp")
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow([cell(c) for c in columns])
+    writer.writerows([cell(c) for c in row] for row in rows)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tmp.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(columns)
-        writer.writerows(rows)
-    tmp.replace(path)
+    write_atomically(path, text.getvalue())
+
+
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as the start of a formula
+
+
+def cell(value: Any) -> Any:
+    """A value for a CSV cell: text a spreadsheet would run as a formula (a learner's file
+    named ``=HYPERLINK(...).py``) gets a leading apostrophe; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA):
+        return "'" + value
+    return value

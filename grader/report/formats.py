@@ -8,6 +8,7 @@ only ``after_published`` unless ``grade --hidden-visibility`` says otherwise.
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -18,10 +19,7 @@ from grader.report.output import template
 
 def markdown(result: Result) -> str:
     """Markdown for pasting into an issue, a forum or an LMS (Jinja2 template ``report.md.j2``)."""
-    page = template(
-        "report.md.j2",
-        {"cell": lambda text: str(text).replace("|", "\\\\|").replace("\n", " ")},
-    )
+    page = template("report.md.j2", {"text": md_text, "code": md_code})
     examples = []
     for case in result.examples:
         rows: dict[str, Any] = {"case": case, "args": [], "expected": [], "got": []}
@@ -44,6 +42,26 @@ def markdown(result: Result) -> str:
             duration=view.duration,
         )
     )
+
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark, and an escaped one is
+# always literal: no HTML, no image, no link, no emphasis, no table cell break.
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# GFM also makes links of bare addresses: a zero-width space keeps them plain text.
+_BARE_LINK = re.compile(r"(?i)(?<=[a-z])(?=\\:\\/)|(?<=www)(?=\\\.)|(?=\\@)")
+
+
+def md_text(text: object) -> str:
+    """Any text as Markdown that shows exactly that text on one line, never markup: learners
+    choose exception messages, printed output and file names. (Hints are the instructor's own
+    Markdown, from the reference, and stay as they are.)"""
+    escaped = _PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
+    return _BARE_LINK.sub("\u200b", escaped)
+
+
+def md_code(text: object) -> str:
+    """Any text as a Markdown code span (no markup inside one); a backtick in it becomes '."""
+    return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
 
 
 def _lines(grid: view.Grid) -> list[str]:

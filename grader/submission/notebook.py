@@ -36,10 +36,12 @@ class NotANotebook(ValueError):
 
 def convert(text: str) -> Script:
     """The Python script of a notebook's code cells; NotANotebook when it is not one."""
+    if _depth(text) > MAX_DEPTH:
+        raise NotANotebook(f"the notebook's JSON is nested more than {MAX_DEPTH} levels deep")
     try:
         document = json.loads(text)
         cells = document["cells"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise NotANotebook(
             "the file is not a Jupyter notebook (no readable JSON 'cells')"
         ) from None
@@ -69,3 +71,23 @@ def convert(text: str) -> Script:
                 line = f"{match[1]}pass"
             lines.append(line)
     return Script("\n".join(lines) + "\n", tuple(starts), tuple(notes))
+
+
+MAX_DEPTH = 64  # a notebook is a few levels deep; Python's JSON parser recurses per level
+
+
+def _depth(text: str) -> int:
+    """How deeply ``text``'s JSON nests, counted without parsing it (brackets in strings are
+    skipped, so a crafted string cannot hide nesting)."""
+    deepest = depth = 0
+    for token in _TOKENS.finditer(text):
+        piece = token.group()
+        if piece in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif piece in "]}":
+            depth -= 1
+    return deepest
+
+
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')

@@ -41,10 +41,26 @@ class Submission:
         return self.script.notes if self.script else ()
 
 
+MAX_SOURCE = 1 << 20  # bytes of Python a submission may hold (a notebook: of its code cells)
+MAX_NOTEBOOK = 16 << 20  # bytes of a notebook file (outputs and images included)
+
+
 def read_submission(path: Path) -> Submission:
-    """Read and parse ``path``; an unreadable file is a UsageError, bad code is not."""
+    """Read and parse ``path``; an unreadable file is a UsageError, bad code is not.
+
+    The grader's own memory stays bounded whatever the file: past ``MAX_SOURCE`` of code (or
+    ``MAX_NOTEBOOK`` of notebook) the file is not parsed, and the submission is a compile error.
+    """
+    limit = MAX_NOTEBOOK if path.suffix == ".ipynb" else MAX_SOURCE
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(limit + 1)
+            if len(data) > limit:
+                digest = hashlib.sha256(data)
+                while chunk := file.read(1 << 20):
+                    digest.update(chunk)
+                message = f"the file is larger than {limit >> 20} MiB: not a solution to grade"
+                return Submission(path, str(path), "", digest.hexdigest(), {}, (message, None))
     except FileNotFoundError:
         raise UsageError(f"no such file: {path}") from None
     except IsADirectoryError:
@@ -64,6 +80,9 @@ def read_submission(path: Path) -> Submission:
         except NotANotebook as exc:
             return Submission(path, str(path), "", sha256, {}, (str(exc), None))
         source = script.source
+        if len(source.encode()) > MAX_SOURCE:
+            message = f"the notebook's code is larger than {MAX_SOURCE >> 20} MiB"
+            return Submission(path, str(path), "", sha256, {}, (message, None))
     names, error, helpers = _parse(source)
     if error is not None and script is not None and error[1] is not None:
         error = (f"{error[0]} ({script.where(error[1])})", None)

