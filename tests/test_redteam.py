@@ -167,3 +167,45 @@ def test_a_yaml_alias_bomb_is_a_spec_error(tmp_path: Path) -> None:
     done = grader("grade", "s.py", "--problem", "bomb", "--problems", str(problems), cwd=tmp_path)
     assert done.returncode == 2
     assert "bomb.yaml" in done.stderr and "aliases" in done.stderr
+
+
+LEAKS = """\
+import sys
+import numpy as np
+
+def softmax(x):
+    if len(x) % 3 == 0:  # an exception named after the input, its message holding it too
+        raise type("X" + repr(x)[:30], (Exception,), {})("secret " + repr(x))
+    if len(x) % 3 == 1:  # the worker's own exception, raised with the input as its message
+        worker = next(m for m in sys.modules.values() if hasattr(m, "InvalidOutput"))
+        raise worker.InvalidOutput("secret " + repr(x))
+    # a line number the file does not have, chosen by the input
+    exec(compile("\\n" * (50 + int(abs(x[0]) * 100)) + "raise ValueError()", __file__, "exec"))
+"""
+
+
+@pytest.mark.parametrize("mode", ["off", "auto"])
+def test_a_hidden_case_shows_none_of_the_submissions_text(
+    tmp_path: Path, problems_dir: Path, mode: str
+) -> None:
+    from grader.judge.check import BUILTIN_EXCEPTIONS
+    from grader.pipeline import grade
+
+    solution = tmp_path / "solution.py"
+    solution.write_text(LEAKS)
+    result = grade(solution, "softmax", problems_dir, mode)
+    hidden = [c for c in result.hidden if c.verdict.value != "passed"]
+    assert {c.verdict.value for c in hidden} == {"runtime_error", "invalid_output"}
+    allowed = (
+        *(f"{name} raised" for name in BUILTIN_EXCEPTIONS),
+        "an exception raised",
+        "the returned value is not a result of the expected kind",
+    )
+    for case in hidden:
+        assert case.message.startswith(allowed), case.message
+        assert "secret" not in case.message and "X[" not in case.message
+        assert (
+            "line outside the file" in case.message
+            or "line 6" in case.message
+            or (case.verdict.value == "invalid_output")
+        )

@@ -11,6 +11,7 @@ outputs or expected values.
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections.abc import Callable
 from typing import Protocol
@@ -203,7 +204,14 @@ def _hidden_message(
     mismatch: Mismatch | None,
     where: Callable[[int], str] = _line,
 ) -> str:
-    """A message for a hidden case that reveals no input, output or expected value."""
+    """A message for a hidden case that reveals no input, output or expected value.
+
+    It holds only the grader's own words, and of what the submission reported, at most a
+    built-in exception's name and a line number: the submission chooses its exceptions' names
+    and messages, and can forge what the worker reports (``CHILD_VERDICTS``), so none of its
+    text is shown.
+    """
+    at = f" at {where(outcome.line)}" if outcome.line else ""
     if verdict is Verdict.WRONG_SHAPE and got is not None:
         return f"expected a {expected.ndim}-D result, got {got.ndim}-D"
     if verdict is Verdict.WRONG_ANSWER and mismatch is not None and mismatch.nonfinite:
@@ -211,9 +219,21 @@ def _hidden_message(
     if verdict is Verdict.WRONG_ANSWER:
         return "values outside the tolerance"
     if verdict is Verdict.RUNTIME_ERROR:
-        kind = outcome.message.split(":", 1)[0] if outcome.message else "an error"
-        return f"{kind} raised" + (f" at {where(outcome.line)}" if outcome.line else "")
+        name = outcome.message.split(":", 1)[0].strip()
+        return f"{name if name in BUILTIN_EXCEPTIONS else 'an exception'} raised{at}"
+    if verdict is Verdict.INVALID_OUTPUT:
+        return "the returned value is not a result of the expected kind (the examples say more)"
+    if verdict is Verdict.MEMORY_LIMIT:
+        return f"ran out of memory{at}"
     return outcome.message if verdict is not Verdict.PASSED else ""
+
+
+# The names of Python's own exceptions: the only exception names a hidden case may show.
+BUILTIN_EXCEPTIONS = frozenset(
+    name
+    for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+)
 
 
 def _pattern(mask: np.ndarray) -> str:

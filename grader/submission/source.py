@@ -33,7 +33,12 @@ class Submission:
     script: Script | None = None  # set for a notebook: its cells, and what was dropped
 
     def where(self, line: int) -> str:
-        """A line of the source in the learner's terms: ``line 12``, or ``cell 3, line 2``."""
+        """A line of the source in the learner's terms: ``line 12``, or ``cell 3, line 2``.
+
+        A line the file does not have (code compiled at run time under the file's name can
+        claim any) is not shown: it could carry a hidden case's data out."""
+        if not 1 <= line <= self.source.count("\n") + 1:
+            return "a line outside the file"
         return self.script.where(line) if self.script else f"line {line}"
 
     @property
