@@ -1,7 +1,9 @@
 """``grader batch``: a class graded in parallel into the gradebook, resumable, one CSV row each.
 
 The class comes from ``bench/classroom.py`` (the benchmark's generator), which says what every
-learner's submission must get.
+learner's submission must get. Whether a batch left processes behind is asked of the processes
+that carry the test's own temporary folder (``TMPDIR``, inherited by the batch's jobs and home of
+their fork servers' folders), never of the whole machine.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from grader.report.progress import Progress
 from grader.submission.source import normalised_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from classroom import make_class
+from classroom import TEMPLATES, make_class
+from processes import processes_with
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,11 +46,12 @@ def rows(path: Path) -> dict[str, dict[str, str]]:
         return {row["learner"]: row for row in csv.DictReader(f)}
 
 
-def running_jobs() -> str:
-    found = subprocess.run(
-        ["pgrep", "-af", "grader.course.job|forkserver.py"], capture_output=True, text=True
-    )
-    return found.stdout
+def gone(marker: Path, within: float = 10.0) -> list[str]:
+    """The processes still carrying ``marker`` after up to ``within`` seconds ([] once none)."""
+    deadline = time.monotonic() + within
+    while (left := processes_with(marker)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
 
 
 def test_roster_finds_one_submission_per_learner(tmp_path: Path) -> None:
@@ -79,14 +83,20 @@ def test_roster_finds_one_submission_per_learner(tmp_path: Path) -> None:
     assert found["fay"].path is None and "no .py or .ipynb" in found["fay"].problem
 
 
-def test_a_class_of_300_gets_one_row_per_learner_with_the_right_status(tmp_path: Path) -> None:
-    expected = make_class(tmp_path / "class", 300, seed=7, hostile=True)
-    assert any(e.kind.startswith("hostile/") for e in expected.values())
+def test_a_class_of_every_kind_gets_one_row_per_learner_with_the_right_status(
+    tmp_path: Path, private_tmp: Path
+) -> None:
+    # Every kind the generator knows (hostile and slow ones too), copies, notebooks and folders:
+    # what a real class holds, at the size where each appears; the size itself is not the point.
+    expected = make_class(tmp_path / "class", 60, seed=7, only=frozenset(TEMPLATES))
+    assert {e.kind for e in expected.values()} == set(TEMPLATES)
+    assert {e.copy for e in expected.values()} == {None, "exact", "near"}
+    assert {Path(e.file).suffix for e in expected.values()} == {".py", ".ipynb"}
 
     done = batch(tmp_path / "class", tmp_path, "--jobs", "2")
 
     assert done.returncode == 0, done.stderr
-    assert "300 learners: 300 graded now" in done.stdout
+    assert "60 learners: 60 graded now" in done.stdout
     got = rows(tmp_path / "class.csv")
     assert sorted(got) == sorted(expected)
     for learner, want in expected.items():
@@ -96,30 +106,38 @@ def test_a_class_of_300_gets_one_row_per_learner_with_the_right_status(tmp_path:
             want.kind,
         )
     db = sqlite3.connect(tmp_path / "gb.sqlite")
-    assert db.execute("SELECT COUNT(*) FROM attempts WHERE origin = 'batch'").fetchone() == (300,)
+    assert db.execute("SELECT COUNT(*) FROM attempts WHERE origin = 'batch'").fetchone() == (60,)
     report = (tmp_path / "class.html").read_text()
     assert "Identical submissions" in report and "<script" not in report
-    assert running_jobs() == ""
+    assert processes_with(private_tmp) == []
+
+
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict[str, str]]]:
+    """A class, and the rows of its batch run from start to end without a stop."""
+    folder = tmp_path_factory.mktemp("interrupted")
+    make_class(folder / "class", 40, seed=3, hostile=False)
+    assert batch(folder / "class", folder, "--no-report").returncode == 0
+    return folder / "class", rows(folder / "class.csv")
 
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
 def test_an_interrupted_batch_resumes_to_the_same_result(
-    how: signal.Signals, tmp_path: Path
+    how: signal.Signals,
+    whole: tuple[Path, dict[str, dict[str, str]]],
+    tmp_path: Path,
+    private_tmp: Path,
 ) -> None:
-    make_class(tmp_path / "class", 120, seed=3, hostile=False)
-    whole, cut = tmp_path / "whole", tmp_path / "cut"
-    whole.mkdir()
-    cut.mkdir()
-    assert batch(tmp_path / "class", whole, "--no-report").returncode == 0
-
-    command = [sys.executable, "-m", "grader", "batch", str(tmp_path / "class"),
+    klass, expected = whole
+    cut = tmp_path
+    command = [sys.executable, "-m", "grader", "batch", str(klass),
                "--problem", "softmax_jacobian", "--problems", str(ROOT / "problems"),
                "--gradebook", str(cut / "gb.sqlite"), "--out", str(cut / "class.csv"),
                "--no-report"]  # fmt: skip
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     recorded = 0
     deadline = time.monotonic() + 60
-    while recorded < 20 and time.monotonic() < deadline:
+    while recorded < 10 and time.monotonic() < deadline:
         time.sleep(0.05)
         with sqlite3.connect(cut / "gb.sqlite", timeout=5) as db:
             try:
@@ -132,20 +150,17 @@ def test_an_interrupted_batch_resumes_to_the_same_result(
     if how is signal.SIGINT:
         assert proc.returncode == 130 and "Run the same command again" in err, err
         assert time.monotonic() - stopped < 5.0  # promptly
-    for _ in range(100):  # stopped by the batch, or (kill -9) seeing their input close
-        if running_jobs() == "":
-            break
-        time.sleep(0.1)
-    assert running_jobs() == ""
+    # stopped by the batch, or (kill -9) seeing their input close
+    assert gone(private_tmp) == [], "a job or fork server of the batch is still running"
     assert not (cut / "class.csv").exists()
     kept = sqlite3.connect(cut / "gb.sqlite").execute("SELECT COUNT(*) FROM attempts").fetchone()
-    assert 20 <= kept[0] < 120
+    assert 10 <= kept[0] < 40
 
-    again = batch(tmp_path / "class", cut, "--no-report")
+    again = batch(klass, cut, "--no-report")
 
     assert again.returncode == 0, again.stderr
     assert f"{kept[0]} unchanged" in again.stdout
-    assert rows(cut / "class.csv") == rows(whole / "class.csv")
+    assert rows(cut / "class.csv") == expected
 
 
 def test_only_changed_submissions_are_graded_again(tmp_path: Path) -> None:
@@ -239,18 +254,50 @@ class Terminal(io.StringIO):
         return True
 
 
-def test_progress_is_a_bar_on_a_terminal_and_plain_lines_otherwise() -> None:
-    terminal, log = Terminal(), io.StringIO()
-    for stream in (terminal, log):
-        show = Progress(stream)
-        for done in range(0, 101):
-            show(done, 100)
+class Clock:
+    """Time that passes only when the test says so."""
 
-    assert terminal.getvalue().startswith("\r") and "100/100" in terminal.getvalue()
-    assert "/s  ETA " in terminal.getvalue() and "█" * 30 in terminal.getvalue()
-    lines = log.getvalue().splitlines()
-    assert lines[0].startswith("graded 0/100") and lines[-1].startswith("graded 100/100")
-    assert 10 <= len(lines) <= 12 and "\r" not in log.getvalue()  # every 10%, not every one
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_progress_is_a_bar_on_a_terminal_and_plain_lines_otherwise() -> None:
+    clock = Clock()
+    terminal, log = Terminal(), io.StringIO()
+    bar, lines = Progress(terminal, clock), Progress(log, clock)
+    for done in range(0, 101):
+        bar(done, 100)
+        lines(done, 100)
+        clock.now += 1 / 32  # 32 graded a second; a bar at most every 0.1 s: every 4th
+
+    frames = terminal.getvalue().split("\r")[1:]
+    assert terminal.getvalue().startswith("\r") and len(frames) == 26  # 0, 4, ..., 100
+    assert frames[1] == "█" + "·" * 29 + " 4/100  32/s  ETA 3s "
+    assert frames[-1] == "█" * 30 + " 100/100  32/s  ETA 0s \n"
+    plain = log.getvalue().splitlines()
+    assert len(plain) == 11 and "\r" not in log.getvalue()  # every 10%, not every one
+    assert plain[0] == "graded 0/100 (0/s, about 0 s left)"
+    assert plain[1] == "graded 10/100 (32/s, about 3 s left)"
+    assert plain[-1] == "graded 100/100 (32/s, about 0 s left)"
+
+
+def test_progress_of_a_slow_class_shows_a_line_every_5_seconds() -> None:
+    clock, log = Clock(), io.StringIO()
+    show = Progress(log, clock)
+    for done in range(0, 21):
+        show(done, 100)
+        clock.now += 1.0
+
+    assert log.getvalue().splitlines() == [
+        "graded 0/100 (0/s, about 0 s left)",
+        "graded 5/100 (1/s, about 95 s left)",
+        "graded 10/100 (1/s, about 90 s left)",
+        "graded 15/100 (1/s, about 85 s left)",
+        "graded 20/100 (1/s, about 80 s left)",
+    ]
 
 
 def test_a_learner_who_cannot_be_graded_now_has_one_row_and_no_old_result(

@@ -6,6 +6,7 @@ kept in `.artifacts/report.png`.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -71,9 +72,7 @@ def test_the_browser_shows_score_failures_heatmap_and_hidden_table(
 
 
 def test_a_screenshot_is_kept(report: Path, tmp_path: Path) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "report.png"
-    shot.unlink(missing_ok=True)
+    shot = tmp_path / "report.png"  # this test's own file: another run may be shooting its own
     chromium(
         "--window-size=1000,1400",
         f"--screenshot={shot}",
@@ -81,3 +80,7 @@ def test_a_screenshot_is_kept(report: Path, tmp_path: Path) -> None:
         profile=tmp_path / "profile",
     )
     assert shot.is_file() and shot.stat().st_size > 20_000
+    ARTIFACTS.mkdir(exist_ok=True)
+    kept = ARTIFACTS / f".report-{os.getpid()}.png"
+    shutil.copyfile(shot, kept)
+    kept.replace(ARTIFACTS / "report.png")  # whole, even with two runs at once

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import IO
 
 
 class Progress:
-    """A bar with rate and ETA on a terminal; a plain line every 10% (or 5 s) otherwise."""
+    """A bar with rate and ETA on a terminal; a plain line every 10% (or 5 s) otherwise.
 
-    def __init__(self, stream: IO[str]) -> None:
+    ``clock`` gives the time in seconds (tests pass their own)."""
+
+    def __init__(self, stream: IO[str], clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = stream
         self.tty = stream.isatty()
-        self.started = time.monotonic()
+        self.clock = clock
+        self.started = clock()
         self.shown = -1.0
         self.step = -1
 
     def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
+        now = self.clock()
         elapsed = now - self.started
         rate = done / elapsed if elapsed > 0 else 0.0
         eta = (total - done) / rate if rate > 0 else 0.0
