@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import textwrap
 import types
 from pathlib import Path
@@ -10,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from grader.errors import UsageError
 from grader.model import ErrorKind, Verdict
 from grader.pipeline import grade
 from grader.run.channel import describe_exit
@@ -173,17 +175,27 @@ def test_closing_its_own_output_early_is_harmless(problems: Path) -> None:
     assert verdicts(result) == ["passed"] * 3
 
 
-def test_sandbox_on_says_why_it_cannot_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    from grader.run import launch
+def test_sandbox_on_says_why_it_cannot_run(problems: Path) -> None:
+    """Where bubblewrap is not installed (here: not on the PATH the grader is run with), ``on``
+    is a usage error saying so, and ``auto`` falls back to process isolation."""
+    solution = problems.parent / "solution.py"
+    solution.write_text("def double(x):\n    return [2 * v for v in x]\n")
 
-    monkeypatch.setattr(
-        launch, "_probe", "bubblewrap is not installed (Debian: apt-get install bubblewrap)"
-    )
-    with pytest.raises(UsageError, match="--sandbox on: bubblewrap is not installed"):
-        Sandbox("on")
-    auto = Sandbox("auto")
-    auto.close()
-    assert auto.mode == "process"
+    def grader(sandbox: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "grader", "grade", str(solution), "--problem", "double",
+             "--problems", str(problems), "--sandbox", sandbox, "--format", "json",
+             "--no-report"],
+            env={**os.environ, "PATH": str(problems)},  # a folder without bwrap
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+
+    on = grader("on")
+    assert on.returncode == 2 and on.stdout == ""
+    assert "--sandbox on: bubblewrap is not installed" in on.stderr
+    auto = grader("auto")
+    assert auto.returncode == 0, auto.stderr
+    assert json.loads(auto.stdout)["sandbox"] == "process"
 
 
 @pytest.mark.parametrize(
