@@ -37,7 +37,7 @@ def batch(folder: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[s
         [sys.executable, "-m", "grader", "batch", str(folder), "--problem", "softmax_jacobian",
          "--problems", str(ROOT / "problems"), "--gradebook", str(out / "gb.sqlite"),
          "--out", str(out / "class.csv"), *extra],
-        capture_output=True, text=True, timeout=300, check=False,
+        cwd=out, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
 
 
@@ -134,7 +134,9 @@ def test_an_interrupted_batch_resumes_to_the_same_result(
                "--problem", "softmax_jacobian", "--problems", str(ROOT / "problems"),
                "--gradebook", str(cut / "gb.sqlite"), "--out", str(cut / "class.csv"),
                "--no-report"]  # fmt: skip
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        command, cwd=cut, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     recorded = 0
     deadline = time.monotonic() + 60
     while recorded < 10 and time.monotonic() < deadline:
@@ -199,7 +201,7 @@ def test_exit_status_and_messages(tmp_path: Path) -> None:
     wrong = subprocess.run(
         [sys.executable, "-m", "grader", "batch", str(tmp_path / "class"), "--problem", "nope",
          "--problems", str(ROOT / "problems")],
-        capture_output=True, text=True, check=False,
+        cwd=tmp_path, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
 
@@ -331,7 +333,7 @@ def test_an_unwritable_csv_is_a_usage_error_and_the_results_are_kept(tmp_path: P
         [sys.executable, "-m", "grader", "batch", str(tmp_path / "class"), "--problem",
          "softmax_jacobian", "--problems", str(ROOT / "problems"), "--gradebook",
          str(tmp_path / "gb.sqlite"), "--out", str(tmp_path / "blocker" / "class.csv")],
-        capture_output=True, text=True, check=False,
+        cwd=tmp_path, capture_output=True, text=True, check=False,
     )  # fmt: skip
 
     assert done.returncode == 2 and "cannot write" in done.stderr, done.stderr
