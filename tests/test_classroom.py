@@ -1,5 +1,7 @@
-"""The generated class of bench/classroom.py: deterministic, the promised mix and layout, and
-every template kind graded once gets the status and error its manifest entry declares."""
+"""The generated class of bench/classroom.py: deterministic, the promised mix and layout. That each
+template kind gets the status and error its manifest entry declares is proven by grading a class
+of every kind through ``grader batch`` (test_batch) and, for the kinds that cost a time limit, by
+their goldens (test_golden)."""
 
 from __future__ import annotations
 
@@ -16,8 +18,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.pipeline import grade
-from grader.run.sandbox import Sandbox
 from grader.submission.notebook import convert
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
@@ -26,9 +26,8 @@ import classroom
 from classroom import MAX_SLOW, TEMPLATES, Expect, make_class, plan
 
 SIZE = 200  # large enough for every kind, hostile ones included, to appear
-# Kinds that cost a time limit: their sources are goldens, graded by test_golden (and every kind
-# is graded through a batch by test_batch).
-SLOW_SKIPPED = {"hostile/infinite_loop", "hostile/sleeps_at_import", "wrong/cubic_loop"}
+# The kinds that cost a time limit: their sources are goldens, graded by test_golden.
+SLOW = {"hostile/infinite_loop", "hostile/sleeps_at_import", "wrong/cubic_loop"}
 
 
 @pytest.fixture(scope="module")
@@ -149,36 +148,16 @@ def test_every_kind_appears(klass: tuple[Path, dict[str, Expect]]) -> None:
     assert {e.kind for e in manifest.values()} == set(TEMPLATES)
 
 
-def one_per_kind(manifest: dict[str, Expect]) -> dict[str, Expect]:
-    """The first learner of each kind, and the first notebook (its own entry)."""
-    chosen: dict[str, Expect] = {}
-    for e in manifest.values():
-        chosen.setdefault(e.kind, e)
-        if e.file.endswith(".ipynb"):
-            chosen.setdefault("notebook", e)
-    return chosen
-
-
-@pytest.mark.parametrize("kind", [*sorted(set(TEMPLATES) - SLOW_SKIPPED), "notebook"])
-def test_kind_gets_its_declared_status(
-    kind: str, klass: tuple[Path, dict[str, Expect]], problems_dir: Path
-) -> None:
-    folder, manifest = klass
-    expect = one_per_kind(manifest)[kind]
-    result = grade(folder / expect.file, "softmax_jacobian", problems_dir, Sandbox("off"))
-    doc = result.document()
-    error = doc["error"]["kind"] if doc["error"] else None
-    assert (doc["status"], error) == (expect.status, expect.error), expect
-
-
-def test_skipped_slow_kinds_are_goldens() -> None:
-    """What test_golden grades instead: the skipped kinds' sources are golden submissions."""
+def test_slow_kinds_are_goldens() -> None:
+    """What test_golden grades: the slow kinds' sources are golden submissions, with the status
+    and error their kinds declare (test_batch grades every other kind)."""
+    assert {k for k, t in TEMPLATES.items() if t.slow} == SLOW
     golden = Path(__file__).parent / "golden"
-    for kind in SLOW_SKIPPED:
+    for kind in SLOW:
         template = TEMPLATES[kind]
-        assert template.slow
         scenario = next(
             p for p in golden.iterdir() if template.source in (p / "solution.py").read_text()
         )
         expected = json.loads((scenario / "expected.json").read_text())
         assert expected["status"] == template.status
+        assert (expected["error"] or {}).get("kind") == template.error
