@@ -91,15 +91,16 @@ def test_a_class_of_every_kind_gets_one_row_per_learner_with_the_right_status(
     # kinds that cost a time limit are goldens (test_golden); test_hostile has time limits in
     # workers forked by a fork server, as here.
     fast = frozenset(kind for kind, t in TEMPLATES.items() if not t.slow)
-    expected = make_class(tmp_path / "class", 60, seed=7, only=fast)
+    expected = make_class(tmp_path / "class", 40, seed=7, only=fast)
     assert {e.kind for e in expected.values()} == fast
     assert {e.copy for e in expected.values()} == {None, "exact", "near"}
     assert {Path(e.file).suffix for e in expected.values()} == {".py", ".ipynb"}
+    assert any(e.file.endswith("/solution.py") for e in expected.values())  # a folder
 
     done = batch(tmp_path / "class", tmp_path, "--jobs", "2")
 
     assert done.returncode == 0, done.stderr
-    assert "60 learners: 60 graded now" in done.stdout
+    assert "40 learners: 40 graded now" in done.stdout
     got = rows(tmp_path / "class.csv")
     assert sorted(got) == sorted(expected)
     for learner, want in expected.items():
@@ -109,7 +110,7 @@ def test_a_class_of_every_kind_gets_one_row_per_learner_with_the_right_status(
             want.kind,
         )
     db = sqlite3.connect(tmp_path / "gb.sqlite")
-    assert db.execute("SELECT COUNT(*) FROM attempts WHERE origin = 'batch'").fetchone() == (60,)
+    assert db.execute("SELECT COUNT(*) FROM attempts WHERE origin = 'batch'").fetchone() == (40,)
     report = (tmp_path / "class.html").read_text()
     assert "Identical submissions" in report and "<script" not in report
     assert processes_with(private_tmp) == []
@@ -119,7 +120,7 @@ def test_a_class_of_every_kind_gets_one_row_per_learner_with_the_right_status(
 def whole(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict[str, str]]]:
     """A class, and the rows of its batch run from start to end without a stop."""
     folder = tmp_path_factory.mktemp("interrupted")
-    make_class(folder / "class", 40, seed=3, hostile=False)
+    make_class(folder / "class", 30, seed=3, hostile=False)
     assert batch(folder / "class", folder, "--no-report").returncode == 0
     return folder / "class", rows(folder / "class.csv")
 
@@ -159,7 +160,7 @@ def test_an_interrupted_batch_resumes_to_the_same_result(
     assert gone(private_tmp) == [], "a job or fork server of the batch is still running"
     assert not (cut / "class.csv").exists()
     kept = sqlite3.connect(cut / "gb.sqlite").execute("SELECT COUNT(*) FROM attempts").fetchone()
-    assert 10 <= kept[0] < 40
+    assert 10 <= kept[0] < 30
 
     again = batch(klass, cut, "--no-report")
 
