@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from grader.course import gradebook
-from grader.course.batch import roster
+from grader.course.roster import roster
 from grader.report.progress import Progress
 from grader.submission.source import normalised_hash
 

@@ -27,87 +27,16 @@ from typing import IO, Any
 
 from grader import cache
 from grader.course import gradebook
+from grader.course.roster import read_plain, roster
 from grader.errors import UsageError
 from grader.model import Entry, Summary
 from grader.problem.cases import case_names
 from grader.problem.spec import Problem
 
-SUFFIXES = (".py", ".ipynb")
 IN_FLIGHT = 2  # tasks handed to a job at once, so that it never waits for the next
 RETRIES = 2  # a submission whose job died this many times is reported, not retried again
 STOP_TIME = 3.0  # seconds a job gets to clean up after SIGTERM
 PATIENCE = 60.0  # seconds beyond a submission's total limit before its job counts as hung
-
-
-@dataclass(frozen=True)
-class Found:
-    """A learner's submission in the batch folder, or why there is none to grade."""
-
-    learner: str
-    path: Path | None
-    problem: str = ""  # why the learner cannot be graded, when path is None
-
-
-def roster(folder: Path) -> list[Found]:
-    """One entry per learner: ``<learner>.py``, ``<learner>.ipynb`` or a folder ``<learner>/``
-    holding one solution file (``solution.py`` wins when there are several).
-
-    A symbolic link is never followed (it could point at another learner's file, the reference
-    or a secret of the machine): the learner is not graded, with the reason.
-    """
-    if not folder.is_dir():
-        raise UsageError(f"{folder} is not a folder of submissions")
-    found: dict[str, list[Path]] = {}
-    links: dict[str, str] = {}
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith((".", "_")):
-            continue
-        learner = entry.stem if entry.suffix in SUFFIXES else entry.name
-        if entry.is_symlink():
-            links[learner] = f"{entry.name} is a symbolic link, which is not graded"
-        elif entry.is_dir():
-            files = [
-                p for p in entry.iterdir() if p.suffix in SUFFIXES and not p.name.startswith(".")
-            ]
-            if linked := sorted(p.name for p in files if p.is_symlink()):
-                links[learner] = f"{entry.name}/{linked[0]} is a symbolic link, which is not graded"
-                continue
-            chosen = pick_solution(sorted(p for p in files if p.is_file()))
-            found.setdefault(entry.name, []).append(chosen or entry)
-        elif entry.suffix in SUFFIXES and entry.is_file():
-            found.setdefault(entry.stem, []).append(entry)
-    out = [Found(learner, None, why) for learner, why in links.items() if learner not in found]
-    for learner, paths in sorted(found.items()):
-        if learner in links:
-            out.append(Found(learner, None, links[learner]))
-        elif len(paths) > 1:
-            names = ", ".join(p.name for p in paths)
-            out.append(Found(learner, None, f"more than one submission ({names})"))
-        elif paths[0].is_dir():
-            listed = sorted(p.name for p in paths[0].iterdir() if p.suffix in SUFFIXES)
-            reason = (
-                f"several solution files ({', '.join(listed)})" if listed else "no .py or .ipynb"
-            )
-            out.append(Found(learner, None, f"{paths[0].name}/ holds {reason}"))
-        else:
-            out.append(Found(learner, paths[0]))
-    return sorted(out, key=lambda f: f.learner)
-
-
-def pick_solution(files: Sequence[Path]) -> Path | None:
-    """The solution among a learner's files: the only one, else ``solution.*``; None when that
-    does not decide. (Gradescope's ``run_autograder`` uses the same rule.)"""
-    preferred = [p for p in files if p.stem == "solution"]
-    choice = preferred or list(files)
-    return choice[0] if len(choice) == 1 else None
-
-
-def read_plain(path: Path) -> bytes:
-    """The bytes of ``path``, refusing a symbolic link at the last step (``O_NOFOLLOW``), so a
-    file swapped for a link after the roster was made is not read either. Raises OSError."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(fd, "rb") as file:
-        return file.read()
 
 
 @dataclass
