@@ -45,6 +45,7 @@ import numpy as np
 from classroom import VECTORISED, Expect, make_class
 
 ROOT = Path(__file__).resolve().parent.parent
+PACK = ROOT / "grader" / "pack"  # the shipped problems and references
 PROBLEM = "softmax_jacobian"
 TARGET = 100.0  # submissions per second on 2 cores
 PY = sys.executable
@@ -207,7 +208,7 @@ def pytest_bench(folder: Path, manifest: dict[str, Expect], tmp: Path, jobs: int
     loader (cache, spec, materialise) and go to the test files as a .npz."""
     from grader.pipeline import cases_of, find_problem
 
-    cases = cases_of(find_problem(PROBLEM, ROOT / "problems"))
+    cases = cases_of(find_problem(PROBLEM))
     root = tmp / "pytest"
     root.mkdir()
     arrays: dict[str, np.ndarray] = {"names": np.array([c.name for c in cases])}

@@ -38,8 +38,9 @@ from grader.model import Status
 from grader.pipeline import grade
 
 ROOT = Path(__file__).resolve().parent.parent
+PACK = ROOT / "grader" / "pack"  # the shipped problems and references
 PROBLEM = "softmax_jacobian"
-REFERENCE = ROOT / "reference" / f"{PROBLEM}.py"
+REFERENCE = PACK / "reference" / f"{PROBLEM}.py"
 SMALL, LARGE = 10, 200  # cases in the two synthetic problems
 TARGET = 1.5  # grade / floor
 
@@ -63,7 +64,7 @@ def run_grade(path: Path, problems: Path | None, cases: int) -> Callable[[], Non
 
 def synthetic(tmp: Path, n: int) -> Path:
     """A copy of the problem whose only cases are ``n`` small generated ones; returns its root."""
-    spec = yaml.safe_load((ROOT / "problems" / f"{PROBLEM}.yaml").read_text())
+    spec = yaml.safe_load((PACK / "problems" / f"{PROBLEM}.yaml").read_text())
     small = next(g for g in spec["generated"] if g["generator"] == "random_logits")
     spec.pop("examples"), spec.pop("hidden")
     spec["generated"] = [{**small, "count": n}]
@@ -98,7 +99,7 @@ def pytest_harness(tmp: Path) -> Path:
     from grader.problem.cases import materialise
     from grader.problem.spec import load_problem
 
-    cases = materialise(load_problem(ROOT / "problems" / f"{PROBLEM}.yaml"))
+    cases = materialise(load_problem(PACK / "problems" / f"{PROBLEM}.yaml"))
     folder = tmp / "pytest_harness"
     folder.mkdir()
     data = [{"name": c.name, "x": c.args["x"], "expected": c.expected.tolist()} for c in cases]
@@ -145,7 +146,7 @@ def main() -> None:
             "plain pytest harness": run_command(
                 [py, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(pytest_harness(tmp))]
             ),
-            "grade() in-process": run_grade(REFERENCE, ROOT / "problems", 36),
+            "grade() in-process": run_grade(REFERENCE, PACK / "problems", 36),
             f"grade() {SMALL} cases": run_grade(
                 small / "reference" / f"{PROBLEM}.py", small / "problems", SMALL
             ),

@@ -107,6 +107,19 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--gradebook", type=Path, metavar="PATH")
     _sandbox_option(batch)
     _report_options(batch, "the class report", "beside the CSV, <csv stem>.html")
+    watch = commands.add_parser("watch", help="grade a file now and again on every save")
+    watch.add_argument("submission", type=Path, metavar="SUBMISSION")
+    watch.add_argument("--problem", metavar="ID", help="the problem (default: detected)")
+    _sandbox_option(watch)
+    start = commands.add_parser("start", help="create a workspace: a starter file per problem")
+    start.add_argument("folder", type=Path, nargs="?", default=Path("."), metavar="DIR")
+    progress = commands.add_parser("progress", help="where you stand in the course")
+    after = commands.add_parser("next", help="the next problem to work on, and its file")
+    hint = commands.add_parser("hint", help="the next hint of a problem (recorded)")
+    hint.add_argument("id", metavar="ID")
+    for sub in (progress, after, hint):
+        sub.add_argument("--learner", help="who (default: the OS user)")
+        sub.add_argument("--gradebook", type=Path, metavar="PATH")
     listing = commands.add_parser("list", help="list the problems")
     show = commands.add_parser("show", help="a problem's statement, signature, examples, limits")
     show.add_argument("id", metavar="ID")
@@ -121,7 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("ids", nargs="*", metavar="ID")
     check.add_argument("--format", choices=("text", "json"), default="text")
     _sandbox_option(check)
-    for sub in (batch, listing, show, new, check, export):
+    for sub in (batch, listing, show, new, check, export, watch, start, progress, after, hint):
         sub.add_argument(
             "--problems",
             type=Path,
@@ -147,6 +160,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "new": _new,
             "check": _check,
             "export": _export,
+            "watch": _watch,
+            "start": _start,
+            "progress": _progress,
+            "next": _next,
+            "hint": _hint,
         }
         return command[args.command](args)
     except UsageError as exc:
@@ -165,6 +183,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return Exit.INTERNAL
+
+
+def run() -> None:
+    """The console script: ``main``, then exit at once.
+
+    Every file is written and every process ended by the time ``main`` returns; what is left is
+    the interpreter's teardown of numpy and the rest, which a one-shot command need not wait for.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = code or Exit.INTERNAL
+    os._exit(code)
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -205,10 +238,10 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from grader.problem.spec import problems_dir
+    from grader.problem.catalog import catalog
     from grader.report.problems import listing
 
-    sys.stdout.write(listing(problems_dir(args.problems)))
+    sys.stdout.write(listing(catalog(args.problems)))
     return Exit.ACCEPTED
 
 
@@ -289,7 +322,7 @@ def _batch(args: argparse.Namespace) -> int:
 def _history(args: argparse.Namespace) -> int:
     from grader.course import gradebook
 
-    path = args.gradebook or gradebook.DEFAULT
+    path = args.gradebook or gradebook.default_path()
     if not path.exists():
         raise UsageError(f"no gradebook at {path}: nothing was submitted here yet")
     db = gradebook.connect(path)
@@ -302,9 +335,62 @@ def _history(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from grader.course.export import gradescope
-    from grader.problem.spec import problems_dir
+    from grader.problem.catalog import catalog
 
     out = args.out or Path("autograder.zip")
-    names = gradescope(args.id, problems_dir(args.problems), out)
+    names = gradescope(catalog(args.problems).path(args.id), out)
     print(f"Wrote {out} ({len(names)} files): upload it as the Gradescope autograder of {args.id}")
+    return Exit.ACCEPTED
+
+
+def _watch(args: argparse.Namespace) -> int:
+    import signal
+
+    from grader.watch import watch
+
+    # Ctrl-C and SIGTERM end a watch, even where a shell started it with SIGINT ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    terminal = sys.stdout.isatty()
+    try:
+        watch(
+            args.submission,
+            args.problem,
+            args.problems,
+            args.sandbox,
+            color=terminal and "NO_COLOR" not in os.environ,
+            clear=terminal,
+        )
+    except KeyboardInterrupt:
+        print("", file=sys.stderr)
+    return Exit.ACCEPTED  # stopping a watch is how it ends, whatever the last result was
+
+
+def _start(args: argparse.Namespace) -> int:
+    from grader.course import workspace
+    from grader.problem.catalog import catalog
+
+    started = workspace.start(args.folder, catalog(args.problems))
+    sys.stdout.write(workspace.render(started, args.folder))
+    return Exit.ACCEPTED
+
+
+def _progress(args: argparse.Namespace) -> int:
+    from grader.course import progress
+
+    sys.stdout.write(progress.report(args.problems, args.learner, args.gradebook))
+    return Exit.ACCEPTED
+
+
+def _next(args: argparse.Namespace) -> int:
+    from grader.course import progress
+
+    sys.stdout.write(progress.next_problem(args.problems, args.learner, args.gradebook))
+    return Exit.ACCEPTED
+
+
+def _hint(args: argparse.Namespace) -> int:
+    from grader.course import progress
+
+    sys.stdout.write(progress.hint(args.id, args.problems, args.learner, args.gradebook))
     return Exit.ACCEPTED

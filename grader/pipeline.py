@@ -7,19 +7,22 @@ the submission does becomes part of the returned ``Result``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from grader import cache
+from grader.judge import growth
 from grader.judge.check import check_case
 from grader.judge.diagnose import Advisor
 from grader.judge.score import score
 from grader.model import Case, CaseInput, ErrorKind, Result, Run, SubmissionError, Visibility
 from grader.problem.cases import load_reference, materialise
-from grader.problem.spec import Problem, entry_points, load_problem, problem_path, problems_dir
+from grader.problem.catalog import catalog
+from grader.problem.spec import Problem, load_problem
 from grader.problem.yamlmap import load
+from grader.run.child.worker import build_args
 from grader.run.sandbox import Sandbox
 from grader.submission.source import Submission, detect_problem, explain, read_submission
 
@@ -31,7 +34,7 @@ def grade(
     sandbox: str | Sandbox = "auto",
 ) -> Result:
     """Grade the file at ``path`` against the problem with id ``problem`` (detected from the
-    file when None), found in ``problems`` (default: ``problems_dir``'s search).
+    file when None), found in ``problems`` over the shipped pack (see ``problem.catalog``).
 
     ``sandbox`` is ``auto|on|off``, or a freshly made ``Sandbox``: its worker boots (interpreter
     and numpy) while this process reads the spec and computes expected values; it is closed here.
@@ -39,18 +42,19 @@ def grade(
     """
     with sandbox if isinstance(sandbox, Sandbox) else Sandbox(sandbox) as box:
         submission = read_submission(Path(path))
-        directory = problems_dir(None if problems is None else Path(problems))
+        known = catalog(None if problems is None else Path(problems))
         read = cache.reader(load)
         if problem is None:
-            problem = detect_problem(submission, entry_points(directory, read))
-        found = load_problem(problem_path(directory, problem), read)
+            problem = detect_problem(submission, known.entry_points(read))
+        found = load_problem(known.path(problem), read)
         return run_cases(submission, found, cases_of(found), box)
 
 
 def find_problem(problem: str, problems: Path | str | None = None) -> Problem:
-    """The problem with id ``problem`` (spec through the cache). Raises UsageError/SpecError."""
-    directory = problems_dir(None if problems is None else Path(problems))
-    return load_problem(problem_path(directory, problem), cache.reader(load))
+    """The problem with id ``problem``, a local one before a shipped one (``catalog``); the
+    spec is read through the cache. Raises UsageError/SpecError."""
+    known = catalog(None if problems is None else Path(problems))
+    return load_problem(known.path(problem), cache.reader(load))
 
 
 def cases_of(problem: Problem) -> tuple[Case, ...]:
@@ -91,6 +95,12 @@ def run_cases(
         check_case(c, o, advisor, submission.where)
         for c, o in zip(cases, run.outcomes, strict=True)
     )
+    results = growth.annotate(
+        results,
+        [growth.size(c.args) for c in cases],
+        [c.time_limit * time_scale for c in cases],
+        reference_timer(problem, cases),
+    )
     failure = run.failure and explain(run.failure, submission, problem.entry_point)
     return score(
         results,
@@ -116,3 +126,15 @@ def _group(case: Case) -> str | None:
 def advisor_for(problem: Problem) -> Advisor:
     """The judge's view of ``problem``'s reference (imported on the first wrong result)."""
     return Advisor(lambda: load_reference(problem), problem.arguments)
+
+
+def reference_timer(problem: Problem, cases: Sequence[Case]) -> growth.Timer:
+    """Times the reference on a case (by position in ``cases``), loading it on first need."""
+    loaded: list[Callable[..., object]] = []
+
+    def solve(position: int) -> object:
+        if not loaded:
+            loaded.append(getattr(load_reference(problem), problem.entry_point))
+        return loaded[0](*build_args(cases[position].args, problem.arguments))
+
+    return growth.timer(solve)

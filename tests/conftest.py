@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+PACK = ROOT / "grader" / "pack"  # the shipped problems and references
 # Settings of the person running the tests that would change what the grader does.
 FOREIGN_ENVIRONMENT = ("GRADER_PROBLEMS", "GRADER_CACHE", "GRADER_CACHE_DIR", "XDG_CACHE_HOME")
 
@@ -58,4 +59,4 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture(scope="session")
 def problems_dir() -> Path:
-    return ROOT / "problems"
+    return PACK / "problems"

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+PACK = ROOT / "grader" / "pack"  # the shipped problems and references
 
 
 def grader(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -74,7 +75,7 @@ def test_new_rejects_a_bad_id(tmp_path: Path) -> None:
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
     for folder in ("problems", "reference"):
-        shutil.copytree(ROOT / folder, tmp_path / folder, symlinks=True)
+        shutil.copytree(PACK / folder, tmp_path / folder, symlinks=True)
     for spec in (tmp_path / "problems").glob("*.yaml"):  # keep one problem: fast
         if spec.stem != "softmax_jacobian":
             spec.unlink()

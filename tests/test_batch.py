@@ -30,12 +30,13 @@ from classroom import TEMPLATES, make_class
 from processes import processes_with
 
 ROOT = Path(__file__).resolve().parents[1]
+PACK = ROOT / "grader" / "pack"  # the shipped problems and references
 
 
 def batch(folder: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "grader", "batch", str(folder), "--problem", "softmax_jacobian",
-         "--problems", str(ROOT / "problems"), "--gradebook", str(out / "gb.sqlite"),
+         "--problems", str(PACK / "problems"), "--gradebook", str(out / "gb.sqlite"),
          "--out", str(out / "class.csv"), *extra],
         cwd=out, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
@@ -135,7 +136,7 @@ def test_an_interrupted_batch_resumes_to_the_same_result(
     klass, expected = whole
     cut = tmp_path
     command = [sys.executable, "-m", "grader", "batch", str(klass),
-               "--problem", "softmax_jacobian", "--problems", str(ROOT / "problems"),
+               "--problem", "softmax_jacobian", "--problems", str(PACK / "problems"),
                "--gradebook", str(cut / "gb.sqlite"), "--out", str(cut / "class.csv"),
                "--no-report"]  # fmt: skip
     proc = subprocess.Popen(
@@ -189,7 +190,7 @@ def test_only_changed_submissions_are_graded_again(tmp_path: Path) -> None:
 def test_exit_status_and_messages(tmp_path: Path) -> None:
     (tmp_path / "class").mkdir()
     (tmp_path / "class" / "ann.py").write_text(
-        (ROOT / "reference" / "softmax_jacobian.py").read_text()
+        (PACK / "reference" / "softmax_jacobian.py").read_text()
     )
     (tmp_path / "class" / "bob").mkdir()
 
@@ -204,7 +205,7 @@ def test_exit_status_and_messages(tmp_path: Path) -> None:
     assert "Traceback" not in missing.stderr
     wrong = subprocess.run(
         [sys.executable, "-m", "grader", "batch", str(tmp_path / "class"), "--problem", "nope",
-         "--problems", str(ROOT / "problems")],
+         "--problems", str(PACK / "problems")],
         cwd=tmp_path, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
@@ -310,7 +311,7 @@ def test_a_learner_who_cannot_be_graded_now_has_one_row_and_no_old_result(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "class").mkdir()
-    reference = (ROOT / "reference" / "softmax_jacobian.py").read_text()
+    reference = (PACK / "reference" / "softmax_jacobian.py").read_text()
     for learner in ("ann", "bob"):
         (tmp_path / "class" / f"{learner}.py").write_text(reference)
     assert batch(tmp_path / "class", tmp_path, "--no-report").returncode == 0
@@ -329,13 +330,13 @@ def test_a_learner_who_cannot_be_graded_now_has_one_row_and_no_old_result(
 def test_an_unwritable_csv_is_a_usage_error_and_the_results_are_kept(tmp_path: Path) -> None:
     (tmp_path / "class").mkdir()
     (tmp_path / "class" / "ann.py").write_text(
-        (ROOT / "reference" / "softmax_jacobian.py").read_text()
+        (PACK / "reference" / "softmax_jacobian.py").read_text()
     )
     (tmp_path / "blocker").write_text("a file, not a folder")
 
     done = subprocess.run(
         [sys.executable, "-m", "grader", "batch", str(tmp_path / "class"), "--problem",
-         "softmax_jacobian", "--problems", str(ROOT / "problems"), "--gradebook",
+         "softmax_jacobian", "--problems", str(PACK / "problems"), "--gradebook",
          str(tmp_path / "gb.sqlite"), "--out", str(tmp_path / "blocker" / "class.csv")],
         cwd=tmp_path, capture_output=True, text=True, check=False,
     )  # fmt: skip

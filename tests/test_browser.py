@@ -18,6 +18,7 @@ from grader.pipeline import grade
 from grader.report import html
 
 ROOT = Path(__file__).resolve().parent.parent
+PACK = ROOT / "grader" / "pack"  # the shipped problems and references
 ARTIFACTS = ROOT / ".artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
@@ -50,7 +51,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = grade(
         ROOT / "tests" / "golden" / "wrong_missing_else" / "solution.py",
         "softmax_jacobian",
-        ROOT / "problems",
+        PACK / "problems",
     )
     path = tmp_path_factory.mktemp("report") / "report.html"
     html.write(result, path)

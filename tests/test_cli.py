@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+PACK = ROOT / "grader" / "pack"  # the shipped problems and references
 GOLDEN = ROOT / "tests" / "golden"
 
 
@@ -50,7 +51,7 @@ def test_accepted_exits_0_and_writes_the_report_beside_the_submission(tmp_path: 
 def test_rejected_exits_1_and_shows_expected_against_got(tmp_path: Path) -> None:
     proc = grader("grade", str(copy("wrong_missing_else", tmp_path)), "--no-report")
     assert proc.returncode == 1
-    assert "✗ three logits: wrong answer" in proc.stdout
+    assert "✗ three logits · wrong answer" in proc.stdout
     assert "expected" in proc.stdout and "got" in proc.stdout and "-0.4425*" in proc.stdout
     assert not (tmp_path / "solution.report.html").exists()
 
@@ -133,7 +134,7 @@ def test_usage_errors_exit_2_with_one_clear_line(args: list[str], message: str) 
 def test_an_invalid_spec_exits_2_naming_file_line_and_field(tmp_path: Path) -> None:
     problems = tmp_path / "problems"
     problems.mkdir()
-    spec = (ROOT / "problems" / "softmax_jacobian.yaml").read_text()
+    spec = (PACK / "problems" / "softmax_jacobian.yaml").read_text()
     (problems / "softmax_jacobian.yaml").write_text(
         spec.replace("  atol: 1.0e-4", "  tolerence: 1")
     )
@@ -142,10 +143,28 @@ def test_an_invalid_spec_exits_2_naming_file_line_and_field(tmp_path: Path) -> N
     assert re.search(r"softmax_jacobian\.yaml:\d+: check\.tolerence: unknown key", proc.stderr)
 
 
-def test_no_problems_directory_is_a_usage_error(tmp_path: Path) -> None:
+def test_the_shipped_problems_grade_in_any_folder(tmp_path: Path) -> None:
     solution = copy("correct_vectorised", tmp_path)
-    proc = grader("grade", str(solution), cwd=tmp_path)
-    assert proc.returncode == 2 and "no problems/ directory" in proc.stderr
+    proc = grader("grade", str(solution), "--no-report", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("softmax_jacobian · ")
+
+
+def test_a_local_problem_overrides_the_shipped_one_of_the_same_id(tmp_path: Path) -> None:
+    (tmp_path / "problems").mkdir()
+    (tmp_path / "reference").mkdir()
+    spec = (PACK / "problems" / "softmax.yaml").read_text()
+    (tmp_path / "problems" / "softmax.yaml").write_text(
+        spec.replace("title: Softmax of a vector", "title: Our own softmax")
+    )
+    reference = PACK / "reference" / "softmax.py"
+    (tmp_path / "reference" / "softmax.py").write_text(reference.read_text())
+    listing = grader("list", cwd=tmp_path)
+    assert listing.returncode == 0
+    assert re.search(r"1\.\s+softmax\s+Our own softmax\s+.*local", listing.stdout)
+    assert "softmax_jacobian " in listing.stdout  # the shipped problems are still there
+    env_listing = grader("list", "--problems", str(tmp_path / "problems"))
+    assert "Our own softmax" in env_listing.stdout
 
 
 def test_the_report_is_self_contained(tmp_path: Path) -> None:
@@ -166,11 +185,34 @@ def test_python_dash_m_and_the_console_script_agree() -> None:
     assert proc.stdout.strip() == grader("--version").stdout.strip() == "grader 0.1.0"
 
 
-def test_a_helper_named_like_another_problem_does_not_confuse_detection(tmp_path: Path) -> None:
+def test_a_helper_named_like_another_problem_is_not_guessed(tmp_path: Path) -> None:
     # defines softmax (a problem of its own) as a helper of softmax_jacobian
     proc = grader("grade", str(copy("correct_tuple_of_tuples", tmp_path)), "--no-report")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.startswith("softmax_jacobian · ")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "softmax (problem softmax); softmax_jacobian (problem softmax_jacobian)" in proc.stderr
+    assert "--problem" in proc.stderr and proc.stdout == ""
+
+
+def test_a_file_named_after_its_problem_needs_no_problem_option(tmp_path: Path) -> None:
+    for name in ("softmax_jacobian.py", "03_softmax_jacobian.py"):
+        solution = tmp_path / name
+        solution.write_text((GOLDEN / "correct_tuple_of_tuples" / "solution.py").read_text())
+        proc = grader("grade", str(solution), "--no-report")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        lines = proc.stdout.splitlines()
+        assert lines[0].startswith("softmax_jacobian · ") and "softmax_jacobian" in lines[-1]
+
+
+def test_a_misspelt_entry_point_beside_a_helper_is_not_guessed(tmp_path: Path) -> None:
+    solution = tmp_path / "solution.py"
+    solution.write_text(
+        "import numpy as np\n\n\ndef softmax(x):\n    e = np.exp(x)\n    return e / e.sum()\n\n\n"
+        "def softmax_jacobain(x):\n    s = softmax(x)\n    return np.diag(s) - np.outer(s, s)\n"
+    )
+    proc = grader("grade", str(solution), "--no-report")
+    assert proc.returncode == 2
+    assert "softmax (problem softmax)" in proc.stderr
+    assert "softmax_jacobain, close to softmax_jacobian (problem softmax_jacobian)" in proc.stderr
 
 
 def test_two_unrelated_entry_points_need_problem(tmp_path: Path) -> None:
@@ -178,4 +220,5 @@ def test_two_unrelated_entry_points_need_problem(tmp_path: Path) -> None:
     solution.write_text("def softmax(x):\n    return x\n\n\ndef log_softmax(x):\n    return x\n")
     proc = grader("grade", str(solution), "--no-report")
     assert proc.returncode == 2
-    assert "defines entry points of several problems (log_softmax, softmax)" in proc.stderr
+    assert "could be graded as 2 problems" in proc.stderr
+    assert "log_softmax (problem log_softmax); softmax (problem softmax)" in proc.stderr

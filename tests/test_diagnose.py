@@ -14,11 +14,12 @@ from grader.model import Tolerance, Visibility
 from grader.pipeline import grade
 
 ROOT = Path(__file__).resolve().parent.parent
+PACK = ROOT / "grader" / "pack"  # the shipped problems and references
 
 
 def reference_module(problem: str):
     spec = importlib.util.spec_from_file_location(
-        f"ref_{problem}", ROOT / "reference" / f"{problem}.py"
+        f"ref_{problem}", PACK / "reference" / f"{problem}.py"
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -27,7 +28,7 @@ def reference_module(problem: str):
 
 DECLARED = [
     pytest.param(p.stem, m.name, id=f"{p.stem}: {m.name}")
-    for p in sorted((ROOT / "problems").glob("*.yaml"))
+    for p in sorted((PACK / "problems").glob("*.yaml"))
     for m in known_mistakes(reference_module(p.stem))
     if m.kind == "mistake"
 ]
@@ -54,11 +55,11 @@ def test_a_submission_making_a_declared_mistake_gets_its_hint(
 ) -> None:
     module = reference_module(problem)
     entry = {m.name: m for m in known_mistakes(module)}[mistake]
-    source = (ROOT / "reference" / f"{problem}.py").read_text()
+    source = (PACK / "reference" / f"{problem}.py").read_text()
     submission = tmp_path / "solution.py"
     function = "mistake_" + mistake.replace(" ", "_")
     submission.write_text(f"{source}\n\n{problem} = {function}\n")
-    result = grade(submission, problem, ROOT / "problems")
+    result = grade(submission, problem, PACK / "problems")
     failing = [c for c in result.cases if c.verdict.value != "passed"]
     assert failing, "the mistake passes every case: the cases cannot tell it apart"
     assert any(c.hint == entry.hint for c in failing), {c.hint for c in failing}
@@ -99,6 +100,6 @@ def test_a_broken_property_gets_its_hint(change: str, hint: str, tmp_path: Path)
         "    z = np.asarray(x, dtype=float)\n    s = np.exp(z - z.max())\n    s /= s.sum()\n"
         f"    J = np.diag(s) - np.outer(s, s)\n    {change}\n    return J\n"
     )
-    result = grade(submission, "softmax_jacobian", ROOT / "problems")
+    result = grade(submission, "softmax_jacobian", PACK / "problems")
     hints = {c.hint for c in result.cases if c.verdict.value != "passed"}
     assert any(h and h.startswith(hint) for h in hints), hints

@@ -60,11 +60,14 @@ def test_the_zip_holds_setup_run_and_source(tmp_path: Path) -> None:
         "grader/report/templates/report.html.j2",
     } <= names
     assert not any("known" in n or "/accepted/" in n for n in names)  # no known-verdict files
+    assert not any(n.startswith("grader/pack/") for n in names)  # no other problem
 
 
 def test_run_autograder_grades_a_submission(tmp_path: Path) -> None:
     doc = autograder(
-        tmp_path, export(tmp_path), "reference/softmax_jacobian/wrong_answer/naive_exp.py"
+        tmp_path,
+        export(tmp_path),
+        "grader/pack/reference/softmax_jacobian/wrong_answer/naive_exp.py",
     )
     assert doc["score"] == 33.0 and doc["max_score"] == 37.0
     visibility = {t["visibility"] for t in doc["tests"]}

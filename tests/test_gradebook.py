@@ -10,11 +10,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PACK = ROOT / "grader" / "pack"  # the shipped problems and references
 
 
 def grader(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_COLOR": "1"}
-    problems = [] if args[0] == "history" else ["--problems", str(ROOT / "problems")]
+    problems = [] if args[0] == "history" else ["--problems", str(PACK / "problems")]
     return subprocess.run(
         [sys.executable, "-m", "grader", *args, *problems],
         cwd=cwd,
@@ -26,8 +27,8 @@ def grader(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_submit_records_and_history_shows_the_best(tmp_path: Path) -> None:
-    wrong = str(ROOT / "reference" / "softmax_jacobian" / "wrong_answer" / "naive_exp.py")
-    right = str(ROOT / "reference" / "softmax_jacobian" / "accepted" / "vectorised.py")
+    wrong = str(PACK / "reference" / "softmax_jacobian" / "wrong_answer" / "naive_exp.py")
+    right = str(PACK / "reference" / "softmax_jacobian" / "accepted" / "vectorised.py")
     first = grader("submit", wrong, "--no-report", "--learner", "ada", cwd=tmp_path)
     assert first.returncode == 1 and "Recorded attempt #1 in .grader/gradebook.sqlite" in (
         first.stderr
@@ -38,6 +39,9 @@ def test_submit_records_and_history_shows_the_best(tmp_path: Path) -> None:
     assert history.returncode == 0
     assert "89.19%" in history.stdout and "100%" in history.stdout
     assert "best: ada · softmax_jacobian: 100%" in history.stdout
+    rows = history.stdout.splitlines()[:3]  # the header and two attempts, in aligned columns
+    columns = {rows[0].index(" status "), rows[1].index(" rejected "), rows[2].index(" accepted ")}
+    assert len(columns) == 1, rows
 
     db = sqlite3.connect(tmp_path / ".grader" / "gradebook.sqlite")
     content, doc, sha = db.execute(
@@ -50,7 +54,7 @@ def test_submit_records_and_history_shows_the_best(tmp_path: Path) -> None:
 
 
 def test_a_crash_mid_write_loses_nothing_recorded(tmp_path: Path) -> None:
-    right = str(ROOT / "reference" / "softmax_jacobian" / "accepted" / "vectorised.py")
+    right = str(PACK / "reference" / "softmax_jacobian" / "accepted" / "vectorised.py")
     assert grader("submit", right, "--no-report", cwd=tmp_path).returncode == 0
     book = tmp_path / ".grader" / "gradebook.sqlite"
     crash = (

@@ -10,6 +10,7 @@ from grader.pipeline import grade
 from grader.submission.notebook import convert
 
 ROOT = Path(__file__).resolve().parent.parent
+PACK = ROOT / "grader" / "pack"  # the shipped problems and references
 SOLUTION = [
     "def softmax_jacobian(x):\n",
     "    z = np.asarray(x) - max(x)\n",
@@ -66,12 +67,12 @@ def test_a_notebook_is_graded_and_errors_name_the_cell(tmp_path: Path) -> None:
     good = notebook(
         tmp_path / "good.ipynb", ["%matplotlib inline\n", "import numpy as np\n"], SOLUTION
     )
-    result = grade(good, None, ROOT / "problems")
+    result = grade(good, None, PACK / "problems")
     assert result.status.value == "accepted" and result.problem == "softmax_jacobian"
     assert result.notes == ("cell 2, line 1: IPython syntax dropped: %matplotlib inline",)
     broken = [SOLUTION[0], "    z = x - x.max()\n", *SOLUTION[2:]]
     bad = notebook(tmp_path / "bad.ipynb", ["import numpy as np\n"], broken)
-    result = grade(bad, None, ROOT / "problems")
+    result = grade(bad, None, PACK / "problems")
     assert result.cases[0].message == (
         "AttributeError: 'list' object has no attribute 'max' (cell 3, line 2)"
     )
@@ -83,7 +84,7 @@ def test_a_syntax_error_in_a_notebook_names_the_cell(tmp_path: Path) -> None:
         ["import numpy as np\n"],
         ["def softmax_jacobian(x)\n", "    return x\n"],
     )
-    result = grade(path, "softmax_jacobian", ROOT / "problems")
+    result = grade(path, "softmax_jacobian", PACK / "problems")
     assert result.error is not None and result.error.kind is ErrorKind.COMPILE_ERROR
     assert result.error.message == "SyntaxError: expected ':' (cell 3, line 1)"
     assert result.error.line is None
@@ -92,5 +93,5 @@ def test_a_syntax_error_in_a_notebook_names_the_cell(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_notebook(tmp_path: Path) -> None:
     path = tmp_path / "broken.ipynb"
     path.write_text("{not json")
-    result = grade(path, "softmax_jacobian", ROOT / "problems")
+    result = grade(path, "softmax_jacobian", PACK / "problems")
     assert result.error is not None and "not a Jupyter notebook" in result.error.message

@@ -17,6 +17,7 @@ from grader.errors import SpecError
 from grader.problem.spec import load_problem
 
 ROOT = Path(__file__).resolve().parent.parent
+PACK = ROOT / "grader" / "pack"  # the shipped problems and references
 
 HEAD = """\
 id: demo
@@ -156,10 +157,10 @@ def test_exponent_without_a_dot_is_a_number(tmp_path: Path) -> None:
 
 
 def test_shipped_softmax_jacobian_loads() -> None:
-    problem = load_problem(ROOT / "problems" / "softmax_jacobian.yaml")
+    problem = load_problem(PACK / "problems" / "softmax_jacobian.yaml")
     assert (problem.id, problem.entry_point) == ("softmax_jacobian", "softmax_jacobian")
     assert dict(problem.arguments) == {"x": "list"}
-    assert problem.reference.resolve() == ROOT / "reference" / "softmax_jacobian.py"
+    assert problem.reference.resolve() == PACK / "reference" / "softmax_jacobian.py"
 
     assert [case.name for case in problem.examples][:2] == ["three logits", "two logits"]
     assert len(problem.examples) == 3

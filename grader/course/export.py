@@ -14,7 +14,7 @@ from pathlib import Path
 
 import grader
 from grader.errors import UsageError
-from grader.problem.spec import load_problem, problem_path
+from grader.problem.spec import load_problem
 
 SETUP = """\
 #!/usr/bin/env bash
@@ -57,15 +57,21 @@ if done.returncode not in (0, 1) or not done.stdout.strip():
 """
 
 
-def gradescope(problem_id: str, problems: Path, out: Path) -> list[str]:
-    """Write the autograder zip to ``out``; returns the names it holds."""
-    spec = problem_path(problems, problem_id)
+def gradescope(spec: Path, out: Path) -> list[str]:
+    """Write the autograder zip of the problem at ``spec`` to ``out``; returns its names.
+
+    The zip carries the grader without its shipped pack: only this problem's spec and reference.
+    """
     problem = load_problem(spec)  # refuse to export a problem that does not load
+    problem_id = problem.id
     package = Path(grader.__file__).resolve().parent
     files: dict[str, Path] = {
         f"grader/{p.relative_to(package)}": p
         for p in sorted(package.rglob("*"))
-        if p.is_file() and p.suffix in {".py", ".j2", ".typed"} and "__pycache__" not in p.parts
+        if p.is_file()
+        and p.suffix in {".py", ".j2", ".typed"}
+        and "__pycache__" not in p.parts
+        and p.relative_to(package).parts[0] != "pack"
     }
     files[f"problems/{spec.name}"] = spec
     files[f"reference/{problem.reference.name}"] = problem.reference

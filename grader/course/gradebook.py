@@ -31,6 +31,13 @@ CREATE TABLE IF NOT EXISTS attempts (
     result TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS attempts_by_learner ON attempts (learner, problem);
+CREATE TABLE IF NOT EXISTS hints (
+    id INTEGER PRIMARY KEY,
+    learner TEXT NOT NULL,
+    problem TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    shown_at TEXT NOT NULL
+);
 """
 # Columns added for batch grading; a gradebook made before them gains them when opened.
 ADDED = {
@@ -51,6 +58,13 @@ class Attempt:
     sha256: str
     status: str
     score: float
+
+
+def default_path() -> Path:
+    """The learner's gradebook: their workspace's (``grader start``), else ``DEFAULT`` here."""
+    from grader.course import workspace
+
+    return workspace.gradebook()
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -81,7 +95,7 @@ def record_attempt(
     path: Path, result: Result, learner: str | None = None, at: Path | None = None
 ) -> tuple[int, Path]:
     """Record ``result`` as an attempt of ``learner`` (default: the OS user) at the gradebook
-    ``at`` (default: ``DEFAULT``), storing the bytes that were graded; returns (attempt id,
+    ``at`` (default: ``default_path()``), storing the bytes that were graded; returns (attempt id,
     gradebook path). Raises UsageError when the file changed since it was graded."""
     import getpass
     import hashlib
@@ -89,7 +103,7 @@ def record_attempt(
     content = path.read_bytes()
     if hashlib.sha256(content).hexdigest() != result.sha256:
         raise UsageError(f"{path} changed while it was graded; submit it again")
-    where = at or DEFAULT
+    where = at or default_path()
     db = connect(where)
     try:
         return record(db, result, content, learner or getpass.getuser()), where
@@ -169,14 +183,23 @@ def history(
 
 
 def render(attempts: list[Attempt]) -> str:
+    """Attempts in aligned columns, then each learner's best score per problem."""
     if not attempts:
         return "No attempts recorded.\n"
-    out = [f"{'#':>4}  {'when':<25} {'learner':<12} {'problem':<26} {'score':>7}  status  file"]
-    for a in attempts:
-        out.append(
-            f"{a.id:>4}  {a.submitted_at:<25} {a.learner:<12} {a.problem:<26} "
-            f"{a.score:>6g}%  {a.status:<8}{a.path}"
-        )
+    rows = [("#", "when", "learner", "problem", "score", "status", "file")]
+    rows += [
+        (str(a.id), a.submitted_at, a.learner, a.problem, f"{a.score:g}%", a.status, a.path)
+        for a in attempts
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    right = {0, 4}  # numbers
+    out = [
+        "  ".join(
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ).rstrip()
+        for r in rows
+    ]
     best: dict[tuple[str, str], float] = {}
     for a in attempts:
         key = (a.learner, a.problem)

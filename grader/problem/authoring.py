@@ -98,15 +98,19 @@ def new(problem_id: str, problems: Path) -> list[Path]:
     return list(files)
 
 
-def starter(problem: Problem, path: Path) -> None:
-    """Write a starter file for ``problem`` at ``path``; refuses to overwrite."""
+def starter(problem: Problem, path: Path, commands: tuple[str, ...] = ("grade {file}",)) -> None:
+    """Write a starter file for ``problem`` at ``path``; refuses to overwrite.
+
+    Its docstring lists ``commands`` to run (``{file}`` and ``{id}`` are filled in).
+    """
     if path.exists():
         raise UsageError(f"not overwriting {path}")
     doc = textwrap.indent(problem.statement.strip(), "    ")
     params = ", ".join(problem.arguments)
+    run = "".join(f"    grader {c.format(file=path.name, id=problem.id)}\n" for c in commands)
     path.write_text(
         f'"""{problem.title}: write {problem.entry_point} below, then run:\n\n'
-        f"    grader grade {path.name}\n"
+        f"{run}"
         f'"""\n\n\n'
         f"def {problem.entry_point}({params}):\n"
         f'    """{problem.signature or problem.entry_point}\n\n{doc}\n    """\n'

@@ -176,6 +176,13 @@ def _arguments(src: Located, at: FieldPath) -> dict[str, str]:
     return dict(value)
 
 
+def _strings(src: Located, at: FieldPath) -> list[str]:
+    value = get(src, at)
+    if not isinstance(value, list) or not value:
+        raise src.error(at, f"expected a non-empty list of strings, got {_kind(value)}")
+    return [string(src, (*at, i)) for i in range(len(value))]
+
+
 def _plain_mapping(src: Located, at: FieldPath) -> dict[str, Any]:
     value = get(src, at)
     if not isinstance(value, dict):
@@ -198,6 +205,7 @@ _READERS: dict[str, Callable[[Located, FieldPath], Any]] = {
     "arguments": _arguments,
     "args": _plain_mapping,  # checked against the declared arguments by _args
     "params": _plain_mapping,
+    "strings": _strings,
 }
 
 

@@ -74,6 +74,11 @@ SPEC: dict[str, dict[str, Key]] = {
             required=True,
         ),
         "statement": Key("string", "the statement (Markdown), shown by grader show", required=True),
+        "hints": Key(
+            "strings",
+            "a ladder of hints about the method, shown one at a time by grader hint ID "
+            "(first the gentlest); never hidden inputs or expected values",
+        ),
         "limits": Key("section:limits", "resource limits of one submission"),
         "check": Key("section:check", "the comparison rule for every case (a case may override)"),
         "reference": Key(
@@ -175,6 +180,7 @@ KINDS: dict[str, dict[str, Any]] = {
     },
     "args": {"type": "object", "additionalProperties": {"$ref": "#/$defs/numeric"}},
     "params": {"type": "object"},
+    "strings": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
 }
 
 

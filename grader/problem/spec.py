@@ -8,7 +8,7 @@ Every error is a ``SpecError`` naming the file, the line and the field path
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,7 @@ class Problem:
     generated: tuple[GeneratedSpec, ...]
     path: Path
     reference: Path
+    hints: tuple[str, ...] = ()  # the ladder shown one at a time by ``grader hint``
 
 
 # --------------------------------------------------------------------------------------------
@@ -209,6 +210,7 @@ def parse(src: Located) -> Problem:
         generated=generated,
         path=src.path,
         reference=reference,
+        hints=tuple(raw.get("hints", ())),
     )
 
 
@@ -252,8 +254,13 @@ def problem_path(directory: Path, problem_id: str) -> Path:
 
 def entry_points(directory: Path, read: Reader = load) -> dict[str, str]:
     """Problem id -> entry point for every valid spec in ``directory``."""
+    return entry_points_of(sorted(directory.glob("*.yaml")), read)
+
+
+def entry_points_of(paths: Iterable[Path], read: Reader = load) -> dict[str, str]:
+    """Problem id -> entry point for every valid spec of ``paths``."""
     found: dict[str, str] = {}
-    for path in sorted(directory.glob("*.yaml")):
+    for path in paths:
         try:
             located = read(path)
         except SpecError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from grader.judge import findings
 from grader.model import Result, Status, Verdict
 from grader.report import view
 from grader.report.output import template, write_atomically
@@ -42,8 +43,30 @@ def context(result: Result) -> dict[str, Any]:
                 else view.heatmap(detail.expected, detail.got, mask),
             )
         examples.append(entry)
+    overfit = findings.examples_only(result.cases)
+    causes = [
+        {
+            "number": number,
+            "count": group.count,
+            "verdict": group.verdict.label,
+            "message": group.message,
+            "hint": None if overfit else group.hint,
+        }
+        for number, group in enumerate(findings.groups(result.hidden), start=1)
+    ]
+    cause_of = {
+        name: number
+        for number, group in enumerate(findings.groups(result.hidden), start=1)
+        for name in group.names
+        if group.count > 1
+    }
     hidden = [
-        {"case": c, "passed": c.verdict is Verdict.PASSED, "time": view.duration(c.time_s)}
+        {
+            "case": c,
+            "passed": c.verdict is Verdict.PASSED,
+            "time": view.duration(c.time_s),
+            "cause": cause_of.get(c.name),
+        }
         for c in result.hidden
     ]
     return {
@@ -52,6 +75,8 @@ def context(result: Result) -> dict[str, Any]:
         "error_kind": result.error.kind.label if result.error else "",
         "examples": examples,
         "hidden": hidden,
+        "causes": causes,
+        "examples_only": findings.EXAMPLES_ONLY if overfit else "",
         "hidden_passed": sum(h["passed"] for h in hidden),
         "score": f"{result.score:g}%",
         "points": f"{result.points:g} of {result.max_points:g} points",

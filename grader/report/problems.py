@@ -3,24 +3,43 @@ limits)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Sequence
 
 from grader.errors import SpecError
+from grader.problem.catalog import Catalog
 from grader.problem.spec import Problem, load_problem
 from grader.report import view
 
 
-def listing(problems: Path) -> str:
-    rows = []
-    for path in sorted(problems.glob("*.yaml")):
+def listing(catalog: Catalog) -> str:
+    """Every problem in course order, in aligned columns; a local problem says so."""
+    rows = [("", "problem", "title", "cases", "")]
+    for position, problem_id in enumerate(catalog.order, start=1):
+        origin = "local" if catalog.origin(problem_id) == "local" else ""
         try:
-            p = load_problem(path)
+            p = load_problem(catalog.path(problem_id))
         except SpecError as exc:
-            rows.append(f"{path.stem:<28} invalid spec: {exc}")
+            rows.append((f"{position}.", problem_id, f"invalid spec: {exc}", "", origin))
             continue
-        count = f"{len(p.examples)} examples, {len(p.hidden) + sum(g.count for g in p.generated)}"
-        rows.append(f"{p.id:<28} {p.title:<42} {count} hidden")
-    return "\n".join(rows or ["no problems in " + str(problems)]) + "\n"
+        hidden = len(p.hidden) + sum(g.count for g in p.generated)
+        count = f"{len(p.examples)} examples, {hidden} hidden"
+        rows.append((f"{position}.", p.id, p.title, count, origin))
+    if len(rows) == 1:
+        return f"no problems in {', '.join(map(str, catalog.folders))}\n"
+    return table(rows)
+
+
+def table(rows: Sequence[Sequence[str]], right: frozenset[int] = frozenset({0})) -> str:
+    """Rows as aligned columns two spaces apart; the columns in ``right`` are right-aligned."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in rows
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def show(problem: Problem) -> str:
@@ -43,12 +62,15 @@ def show(problem: Problem) -> str:
         f"{problem.limits.time_total:g} s in total, {problem.limits.memory >> 20} MiB",
         f"Cases: {len(problem.examples)} examples, {len(cases) - len(problem.examples)} hidden",
     ]
+    if problem.hints:
+        out.append(f"Hints: {len(problem.hints)}, one at a time: grader hint {problem.id}")
     decimals = view.decimals_for(problem.tolerance.atol)
     for case in cases[: len(problem.examples)]:
         out += ["", f"Example: {case.name}"]
         out += [f"    {name} = {text}" for name, text in view.arguments(case.args)]
         grid = view.grid(case.expected, decimals)
+        width = max((len(c.text) for row in grid for c in row), default=1)
         out += ["    expected:"] + [
-            "      [" + "  ".join(c.text for c in row) + "]" for row in grid
+            "      [" + "  ".join(c.text.rjust(width) for c in row) + "]" for row in grid
         ]
     return "\n".join(out) + "\n"

@@ -9,10 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from grader.judge import findings
 from grader.model import CaseResult, CheckReport, Result, Status, Summary, Verdict
 from grader.report import view
 
-MAX_HIDDEN_LISTED = 10
+MAX_HIDDEN_LISTED = 10  # causes of failing hidden cases listed
+MAX_NAMES = 6  # case names listed under one cause
+MAX_OUTPUT_LINES = 5  # lines of printed output shown under a case
+MAX_OUTPUT_WIDTH = 100
 _CODES = {"green": "32", "red": "31", "yellow": "33", "dim": "2", "bold": "1"}
 
 
@@ -39,46 +43,110 @@ def render(result: Result, *, color: bool = False, report_path: str | None = Non
             f"  {err.message}",
             "",
         ]
+    if result.output:
+        out += ["Printed while the file was imported:", *_printed(result.output, "  "), ""]
+    shown: set[str] = set()  # hints already given: each is said once
     if result.examples and result.error is None:
         out.append("Examples")
         for case in result.examples:
-            out += _example(case, paint)
+            out += _example(case, paint, shown)
         out.append("")
     hidden = result.hidden
     if hidden and result.error is None:
         passed = sum(c.verdict is Verdict.PASSED for c in hidden)
         style = "green" if passed == len(hidden) else "red"
         out.append(f"Hidden cases: {paint(f'{passed} of {len(hidden)} passed', style)}")
-        failing = view.failing(hidden)
-        for case in failing[:MAX_HIDDEN_LISTED]:
-            out.append(
-                f"  {paint('✗', 'red')} {case.name}: {case.verdict.label}"
-                + (f" ({case.message})" if case.message else "")
-            )
-        if len(failing) > MAX_HIDDEN_LISTED:
-            out.append(f"  … and {len(failing) - MAX_HIDDEN_LISTED} more")
-        for hint in dict.fromkeys(c.hint for c in failing if c.hint):  # each distinct hint once
-            out.append(paint(f"  hint: {hint}", "yellow"))
+        overfit = findings.examples_only(result.cases)
+        if overfit:
+            advice = findings.EXAMPLES_ONLY[0].upper() + findings.EXAMPLES_ONLY[1:] + "."
+            out += [paint(f"  {line}", "yellow") for line in _wrap(advice)]
+        for group in findings.groups(hidden)[:MAX_HIDDEN_LISTED]:
+            out += _group(group, paint, None if overfit else group.hint, shown)
+        more = findings.groups(hidden)[MAX_HIDDEN_LISTED:]
+        if more:
+            out.append(f"  … and {sum(g.count for g in more)} more failing cases")
         out.append("")
+    if result.output_dropped:
+        out += [
+            paint(
+                f"Printed output past the limit was dropped: {result.output_dropped:,} bytes",
+                "dim",
+            ),
+            "",
+        ]
     accepted = result.status is Status.ACCEPTED
     verdict = paint("accepted", "green") if accepted else paint("not accepted", "red")
-    out.append(
-        f"Score: {result.score:g}% ({result.points:g} of {result.max_points:g} points), {verdict}"
-    )
     if report_path:
         out.append(paint(f"Report: {report_path}", "dim"))
+    # the problem stands in the first and the last line: a learner sees what was graded
+    out.append(
+        f"Score: {result.score:g}% ({result.points:g} of {result.max_points:g} points), "
+        f"{verdict} · {result.problem}"
+    )
     return "\n".join(out) + "\n"
 
 
-def _example(case: CaseResult, paint: Callable[[str, str], str]) -> list[str]:
+def _group(
+    group: findings.Group, paint: Callable[[str, str], str], hint: str | None, shown: set[str]
+) -> list[str]:
+    """One cause of failing hidden cases: the verdict and message once, then the cases."""
+    cause = " · ".join(x for x in (group.verdict.label, group.message) if x)
+    if group.count == 1:
+        lines = [f"  {paint('✗', 'red')} {group.names[0]} · {cause}"]
+    else:
+        lines = [f"  {paint('✗', 'red')} {group.count} cases · {cause}"]
+        names = ", ".join(group.names[:MAX_NAMES])
+        rest = group.count - MAX_NAMES
+        lines += [
+            paint(f"      {line}", "dim")
+            for line in _wrap(names + (f", … and {rest} more" if rest > 0 else ""), 88)
+        ]
+    return lines + _hint(hint, paint, shown)
+
+
+def _hint(hint: str | None, paint: Callable[[str, str], str], shown: set[str]) -> list[str]:
+    """The hint, or a pointer to where it was given already."""
+    if not hint:
+        return []
+    if hint in shown:
+        return [paint("      hint: the same as above", "dim")]
+    shown.add(hint)
+    return [paint(f"      {line}", "yellow") for line in _wrap(f"hint: {hint}", 88)]
+
+
+def _wrap(text: str, width: int = 92) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+
+
+def _printed(output: str, indent: str = "      ") -> list[str]:
+    """What the code printed, as ``| line`` rows, cut to a few lines of bounded length."""
+    rows = output.rstrip("\n").split("\n")
+    lines = []
+    for row in rows[:MAX_OUTPUT_LINES]:
+        cut = row if len(row) <= MAX_OUTPUT_WIDTH else row[: MAX_OUTPUT_WIDTH - 1] + "…"
+        lines.append(f"{indent}| {cut}".rstrip())
+    if len(rows) > MAX_OUTPUT_LINES:
+        left = len(rows) - MAX_OUTPUT_LINES
+        lines.append(f"{indent}| … {left} more lines: the HTML report has them all")
+    return lines
+
+
+def _example(case: CaseResult, paint: Callable[[str, str], str], shown: set[str]) -> list[str]:
+    detail = case.detail
+    printed = detail.output if detail is not None else ""
     if case.verdict is Verdict.PASSED:
-        return [f"  {paint('✓', 'green')} {case.name}  {paint(view.duration(case.time_s), 'dim')}"]
-    lines = [f"  {paint('✗', 'red')} {case.name}: {paint(case.verdict.label, 'red')}"]
+        lines = [f"  {paint('✓', 'green')} {case.name}  {paint(view.duration(case.time_s), 'dim')}"]
+        if printed:
+            lines += ["      printed:", *_printed(printed)]
+        return lines
+    lines = [f"  {paint('✗', 'red')} {case.name} · {paint(case.verdict.label, 'red')}"]
     if case.message:
         lines.append(f"      {case.message}")
-    if case.hint:
-        lines.append(paint(f"      hint: {case.hint}", "yellow"))
-    detail = case.detail
+    lines += _hint(case.hint, paint, shown)
+    if printed:
+        lines += ["      printed:", *_printed(printed)]
     if detail is None or case.verdict is Verdict.NOT_RUN:
         return lines
     decimals = view.decimals_for(detail.tolerance.atol)

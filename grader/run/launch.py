@@ -30,6 +30,7 @@ from grader.errors import UsageError
 
 WORKER = Path(__file__).resolve().parent / "child" / "worker.py"
 FORKSERVER = WORKER.with_name("forkserver.py")
+PACK = Path(__file__).resolve().parent.parent / "pack"  # the shipped problems and references
 NOBODY = 65534
 PR_SET_CHILD_SUBREAPER = 36
 INSIDE = "/grader"
@@ -49,12 +50,20 @@ LIVE: set[int] = set()  # worker processes started and not yet reaped, by any Sa
 
 
 def bwrap_problem() -> str | None:
-    """None when bubblewrap works on this machine; else the reason it does not (probed once)."""
+    """None when bubblewrap works on this machine; else the reason it does not.
+
+    Probed once per process, and remembered on disk (in the problem cache's folder) for as long
+    as what decides it stays the same: the bwrap binary, the kernel, the user and the sysctls
+    that allow user namespaces. That keeps a probe (a process start) off a grade's critical
+    path.
+    """
     global _probe
     if _probe is False:
         exe = shutil.which("bwrap")
         if exe is None:
             _probe = "bubblewrap is not installed (Debian: apt-get install bubblewrap)"
+        elif (known := _remembered(exe)) is not False:
+            _probe = known
         else:
             try:
                 done = subprocess.run(
@@ -74,7 +83,65 @@ def bwrap_problem() -> str | None:
                 )
             except (OSError, subprocess.TimeoutExpired) as exc:
                 _probe = f"bubblewrap does not run: {exc}"
+            _remember(exe, _probe)
     return _probe if isinstance(_probe, str) else None
+
+
+_SYSCTLS = (
+    "/proc/sys/kernel/unprivileged_userns_clone",
+    "/proc/sys/user/max_user_namespaces",
+    "/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
+)
+
+
+def _probe_key(exe: str) -> str:
+    import hashlib
+
+    parts = [exe, str(os.getuid()), " ".join(os.uname())]
+    with contextlib.suppress(OSError):
+        stat = os.stat(exe)
+        parts.append(f"{stat.st_size}:{stat.st_mtime_ns}")
+    for path in _SYSCTLS:
+        try:
+            parts.append(Path(path).read_text().strip())
+        except OSError:
+            parts.append("-")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def _probe_file() -> Path | None:
+    from grader import cache
+
+    where = cache.directory()
+    return where / "bwrap-probe.json" if where else None
+
+
+def _remembered(exe: str) -> str | bool | None:
+    """The remembered probe result (None: works, str: why not), or False when there is none."""
+    import json
+
+    path = _probe_file()
+    try:
+        record = json.loads(path.read_bytes()) if path else None
+    except (OSError, ValueError):
+        return False
+    if not isinstance(record, dict) or record.get("key") != _probe_key(exe):
+        return False
+    problem = record.get("problem")
+    return problem if problem is None or isinstance(problem, str) else False
+
+
+def _remember(exe: str, problem: str | bool | None) -> None:
+    import json
+
+    path = _probe_file()
+    if path is None or problem is False:
+        return
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"key": _probe_key(exe), "problem": problem}))
+        tmp.replace(path)
 
 
 def resolve(requested: str) -> str:
@@ -145,6 +212,8 @@ def command(mode: str, workdir: Path, script: Path, fds: dict[str, int]) -> list
             argv += ["--symlink", os.readlink(path), path]
         else:
             argv += ["--ro-bind", path, path]
+    if PACK.is_dir() and any(PACK.is_relative_to(p) for p in readable_paths()):
+        argv += ["--tmpfs", str(PACK)]  # an installed grader's problems stay out of sight
     for code in (WORKER, FORKSERVER):
         argv += ["--ro-bind", str(code), f"{INSIDE}/{code.name}"]
     argv += ["--bind", str(workdir), f"{INSIDE}/work", "--chdir", f"{INSIDE}/work", "--"]
@@ -219,7 +288,29 @@ class Spawned:
 def fence(mode: str, work: str) -> dict[str, list[str]]:
     """What Landlock lets the worker touch: read the interpreter, write ``work`` (as it sees it)."""
     code = [f"{INSIDE}/{WORKER.name}"] if mode == "bubblewrap" else [str(WORKER)]
-    return {"read": [*readable_paths(), *code], "write": [work, "/dev/null"]}
+    return {"read": [*_without(readable_paths(), PACK), *code], "write": [work, "/dev/null"]}
+
+
+def _without(paths: list[str], hidden: Path) -> list[str]:
+    """``paths`` with ``hidden`` carved out: a path holding it is replaced by its entries (down
+    to ``hidden``'s parent), since Landlock can allow a tree but not deny part of it."""
+    out: list[str] = []
+    for path in paths:
+        root = Path(path)
+        if root == hidden:
+            continue
+        if not hidden.is_relative_to(root):
+            out.append(path)
+            continue
+        inside = root / hidden.relative_to(root).parts[0]
+        try:
+            entries = sorted(root.iterdir())
+        except OSError:
+            continue
+        out += [str(e) for e in entries if e != inside]
+        if inside != hidden:
+            out += _without([str(inside)], hidden)
+    return out
 
 
 def describe(mode: str, landlock: str | None) -> str:

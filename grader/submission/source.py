@@ -132,31 +132,55 @@ def _helpers(tree: ast.Module) -> frozenset[str]:
     return frozenset(used)
 
 
-def detect_problem(submission: Submission, entry_points: dict[str, str]) -> str:
-    """The one problem whose entry point the file defines; a UsageError if none or several."""
-    matches = sorted(pid for pid, entry in entry_points.items() if entry in submission.names)
-    if not matches:  # a misspelt entry point still names its problem: grade it, say what is wrong
-        scores = {
-            pid: max(
-                (difflib.SequenceMatcher(None, entry, name).ratio() for name in submission.names),
-                default=0.0,
-            )
+NEAR = 0.8  # similarity (difflib ratio) from which a name is a misspelling of an entry point
+NUMBERED = re.compile(r"^\d+[_-]")  # the course-order prefix of a workspace file: 03_softmax.py
+
+
+def detect_problem(submission: Submission, entry_points: Mapping[str, str]) -> str:
+    """The problem ``submission`` is for, when nothing but one answer is possible.
+
+    A file named after a problem (``softmax_jacobian.py``, or ``03_softmax_jacobian.py`` as
+    ``grader start`` names it) is that problem. Otherwise the candidates are the problems whose
+    entry point the file defines, and those whose entry point it misspells (``softmax_jacobain``);
+    exactly one candidate is the answer, and none or several is a UsageError that names them and
+    asks for ``--problem``: a file defining ``softmax`` and ``softmax_jacobain`` is not guessed.
+    """
+    named = NUMBERED.sub("", submission.path.stem)
+    if named in entry_points:
+        return named
+    defined = {pid: entry for pid, entry in entry_points.items() if entry in submission.names}
+    near: dict[str, str] = {}  # problem -> the misspelt name
+    known = set(entry_points.values())
+    for name in submission.names:
+        if name in known:
+            continue
+        ratios = {
+            pid: difflib.SequenceMatcher(None, entry, name).ratio()
             for pid, entry in entry_points.items()
+            if pid not in defined
         }
-        best = max(scores.values(), default=0.0)
-        matches = sorted(pid for pid, score in scores.items() if score >= 0.8 and score == best)
-    if len(matches) > 1:  # a softmax_jacobian file often defines softmax: a helper, not the answer
-        matches = [pid for pid in matches if entry_points[pid] not in submission.helpers] or matches
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        known = ", ".join(f"{e} ({p})" for p, e in sorted(entry_points.items())) or "none"
+        best = max(ratios.values(), default=0.0)
+        if best >= NEAR:
+            near.update((pid, name) for pid, r in ratios.items() if r == best)
+    candidates = sorted({*defined, *near})
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        listed = ", ".join(f"{e} ({p})" for p, e in sorted(entry_points.items())) or "none"
         raise UsageError(
-            f"{submission.display} defines no known entry point (known: {known}); pass --problem ID"
+            f"{submission.display} defines no known entry point (known: {listed}); "
+            "pass --problem ID"
         )
+    described = [
+        f"{defined[pid]} (problem {pid})"
+        if pid in defined
+        else f"{near[pid]}, close to {entry_points[pid]} (problem {pid})"
+        for pid in candidates
+    ]
     raise UsageError(
-        f"{submission.display} defines entry points of several problems "
-        f"({', '.join(matches)}); pass --problem ID"
+        f"{submission.display} could be graded as {len(candidates)} problems, so none is "
+        f"picked: it defines {'; '.join(described)}. Pass --problem ID, e.g. "
+        f"--problem {candidates[0]}"
     )
 
 

@@ -1,1 +1,1 @@
-../../../reference/softmax_jacobian/runtime_error/list_has_no_max.py
+../../../grader/pack/reference/softmax_jacobian/runtime_error/list_has_no_max.py

@@ -1,1 +1,1 @@
-../../../reference/softmax_jacobian/accepted/loops_lists.py
+../../../grader/pack/reference/softmax_jacobian/accepted/loops_lists.py

@@ -1,1 +1,1 @@
-../../../reference/softmax_jacobian/accepted/rounded_4dp.py
+../../../grader/pack/reference/softmax_jacobian/accepted/rounded_4dp.py

@@ -1,1 +1,1 @@
-../../../reference/softmax_jacobian/accepted/vectorised.py
+../../../grader/pack/reference/softmax_jacobian/accepted/vectorised.py

@@ -1,1 +1,1 @@
-../../../reference/softmax_jacobian/invalid_output/returns_none.py
+../../../grader/pack/reference/softmax_jacobian/invalid_output/returns_none.py

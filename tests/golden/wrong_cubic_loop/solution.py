@@ -1,1 +1,1 @@
-../../../reference/softmax_jacobian/time_limit/cubic_loop.py
+../../../grader/pack/reference/softmax_jacobian/time_limit/cubic_loop.py

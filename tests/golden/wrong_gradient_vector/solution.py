@@ -1,1 +1,1 @@
-../../../reference/softmax_jacobian/wrong_shape/gradient_vector.py
+../../../grader/pack/reference/softmax_jacobian/wrong_shape/gradient_vector.py

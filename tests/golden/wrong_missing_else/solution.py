@@ -1,1 +1,1 @@
-../../../reference/softmax_jacobian/wrong_answer/missing_else.py
+../../../grader/pack/reference/softmax_jacobian/wrong_answer/missing_else.py

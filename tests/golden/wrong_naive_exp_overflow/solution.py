@@ -1,1 +1,1 @@
-../../../reference/softmax_jacobian/wrong_answer/naive_exp.py
+../../../grader/pack/reference/softmax_jacobian/wrong_answer/naive_exp.py

@@ -1,1 +1,1 @@
-../../../reference/softmax_jacobian/wrong_answer/rounded_2dp.py
+../../../grader/pack/reference/softmax_jacobian/wrong_answer/rounded_2dp.py
