@@ -201,8 +201,11 @@ def run() -> None:
 
 
 def _grade(args: argparse.Namespace) -> int:
+    from grader.cache import probe_sandbox
     from grader.run.sandbox import Sandbox
 
+    if args.sandbox != "off":
+        probe_sandbox()  # remembered: no probe process before the worker's
     sandbox = Sandbox(args.sandbox)  # first, so that the worker boots while the grader loads
     from grader.pipeline import grade
 

@@ -40,6 +40,8 @@ def grade(
     and numpy) while this process reads the spec and computes expected values; it is closed here.
     Raises UsageError or SpecError (the caller's to fix); never for what the submission does.
     """
+    if isinstance(sandbox, str) and sandbox != "off":
+        cache.probe_sandbox()
     with sandbox if isinstance(sandbox, Sandbox) else Sandbox(sandbox) as box:
         submission = read_submission(Path(path))
         known = catalog(None if problems is None else Path(problems))

@@ -30,7 +30,8 @@ from grader.judge.check import compare, decimals_for
 from grader.model import Case, CheckReport, Result, Status, Verdict
 from grader.pipeline import run_cases
 from grader.problem.cases import TIME_FLOOR, TIME_MULTIPLIER, generated_name, materialise
-from grader.problem.spec import Problem, load_problem, problem_path, problems_dir
+from grader.problem.catalog import catalog
+from grader.problem.spec import Problem, load_problem
 from grader.run.sandbox import Sandbox
 from grader.submission.source import read_submission
 
@@ -40,15 +41,16 @@ VERDICT_FOLDERS = ("accepted", *(v.value for v in Verdict if v.ran))
 def check(
     ids: Sequence[str] = (), problems: Path | str | None = None, sandbox: str = "auto"
 ) -> list[CheckReport]:
-    """Prove the problems ``ids`` (all in the folder when empty) sound; one report each.
+    """Prove the problems ``ids`` sound; one report each. Without ids: every problem of the
+    local folder when there is one (an instructor's), else the shipped ones.
 
     Raises UsageError for an unknown id or a folder without problems; a bad spec is a failed
     check in its report, not an exception.
     """
-    directory = problems_dir(None if problems is None else Path(problems))
-    paths = [problem_path(directory, i) for i in ids] or sorted(directory.glob("*.yaml"))
+    known = catalog(None if problems is None else Path(problems))
+    paths = [known.path(i) for i in ids] or sorted(known.folders[0].glob("*.yaml"))
     if not paths:
-        raise UsageError(f"no problems in {directory}")
+        raise UsageError(f"no problems in {known.folders[0]}")
     return [check_problem(p, sandbox) for p in paths]
 
 

@@ -62,10 +62,13 @@ def watch(
     Result blocks go to ``out`` (cleared first when ``clear``), one-line status to ``status``.
     A UsageError (no such file, unknown problem, bad spec) is raised before watching starts.
     """
+    from grader.cache import probe_sandbox
     from grader.run import launch
     from grader.run.prefork import ForkServer
 
     stop = stop or threading.Event()
+    if sandbox != "off":
+        probe_sandbox()
     mode = launch.resolve(sandbox)
     server = ForkServer(mode)  # boots (interpreter, numpy) while the problem loads
     try:

@@ -26,6 +26,8 @@ PEERS = {"problem": {"submission"}, "submission": {"problem"}}  # same step, ind
 def modules() -> dict[str, Path]:
     found = {}
     for path in sorted(PACKAGE.rglob("*.py")):
+        if path.relative_to(PACKAGE).parts[0] == "pack":
+            continue  # the shipped problems: data (references, known-verdict submissions)
         parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         found[name] = path

@@ -50,20 +50,13 @@ LIVE: set[int] = set()  # worker processes started and not yet reaped, by any Sa
 
 
 def bwrap_problem() -> str | None:
-    """None when bubblewrap works on this machine; else the reason it does not.
-
-    Probed once per process, and remembered on disk (in the problem cache's folder) for as long
-    as what decides it stays the same: the bwrap binary, the kernel, the user and the sysctls
-    that allow user namespaces. That keeps a probe (a process start) off a grade's critical
-    path.
-    """
+    """None when bubblewrap works on this machine; else the reason it does not (probed once
+    per process, unless ``assume`` was told the answer: ``cache.probe_sandbox`` remembers it)."""
     global _probe
     if _probe is False:
         exe = shutil.which("bwrap")
         if exe is None:
             _probe = "bubblewrap is not installed (Debian: apt-get install bubblewrap)"
-        elif (known := _remembered(exe)) is not False:
-            _probe = known
         else:
             try:
                 done = subprocess.run(
@@ -83,8 +76,13 @@ def bwrap_problem() -> str | None:
                 )
             except (OSError, subprocess.TimeoutExpired) as exc:
                 _probe = f"bubblewrap does not run: {exc}"
-            _remember(exe, _probe)
     return _probe if isinstance(_probe, str) else None
+
+
+def assume(problem: str | None) -> None:
+    """Take ``problem`` as the probe's answer (None: bubblewrap works), found out earlier."""
+    global _probe
+    _probe = problem
 
 
 _SYSCTLS = (
@@ -94,9 +92,14 @@ _SYSCTLS = (
 )
 
 
-def _probe_key(exe: str) -> str:
+def probe_key() -> str | None:
+    """What decides the probe's answer, hashed: the bwrap binary, the kernel, the user and the
+    sysctls that allow user namespaces; None when bwrap is not installed."""
     import hashlib
 
+    exe = shutil.which("bwrap")
+    if exe is None:
+        return None
     parts = [exe, str(os.getuid()), " ".join(os.uname())]
     with contextlib.suppress(OSError):
         stat = os.stat(exe)
@@ -107,41 +110,6 @@ def _probe_key(exe: str) -> str:
         except OSError:
             parts.append("-")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
-
-
-def _probe_file() -> Path | None:
-    from grader import cache
-
-    where = cache.directory()
-    return where / "bwrap-probe.json" if where else None
-
-
-def _remembered(exe: str) -> str | bool | None:
-    """The remembered probe result (None: works, str: why not), or False when there is none."""
-    import json
-
-    path = _probe_file()
-    try:
-        record = json.loads(path.read_bytes()) if path else None
-    except (OSError, ValueError):
-        return False
-    if not isinstance(record, dict) or record.get("key") != _probe_key(exe):
-        return False
-    problem = record.get("problem")
-    return problem if problem is None or isinstance(problem, str) else False
-
-
-def _remember(exe: str, problem: str | bool | None) -> None:
-    import json
-
-    path = _probe_file()
-    if path is None or problem is False:
-        return
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"key": _probe_key(exe), "problem": problem}))
-        tmp.replace(path)
 
 
 def resolve(requested: str) -> str:
