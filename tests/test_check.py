@@ -144,4 +144,7 @@ def test_hidden_cases_carry_no_data() -> None:
 def test_a_verdict_from_the_run_stands() -> None:
     outcome = Outcome(0, None, Verdict.RUNTIME_ERROR, "ValueError: boom", 12, 0.1, "")
     result = check_case(case(EXACT), outcome)
-    assert (result.verdict, result.message) == (Verdict.RUNTIME_ERROR, "ValueError: boom (line 12)")
+    assert (result.verdict, result.message) == (
+        Verdict.RUNTIME_ERROR,
+        "ValueError: boom; at line 12",
+    )

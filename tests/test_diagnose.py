@@ -65,7 +65,7 @@ def test_a_submission_making_a_declared_mistake_gets_its_hint(
     assert any(c.hint == entry.hint for c in failing), {c.hint for c in failing}
     for case in failing:
         if case.visibility is Visibility.HIDDEN and case.hint == entry.hint:
-            assert f"(diagnosis: known mistake: {mistake})" in case.message
+            assert case.message.endswith(f"; diagnosis: known mistake: {mistake}")
 
 
 TOL = Tolerance(1e-4, 0.0)

@@ -161,3 +161,48 @@ def test_the_problem_id_is_on_the_first_and_last_line(tmp_path: Path, name: str)
     path.write_text((PACK / "reference" / "softmax_jacobian.py").read_text())
     lines = grader_cli("grade", str(path), "--no-report").stdout.splitlines()
     assert lines[0].startswith("softmax_jacobian · ") and lines[-1].endswith("· softmax_jacobian")
+
+
+MATH_EXP = """\
+import math
+
+
+def softmax_jacobian(x):
+    e = [math.exp(v) for v in x]
+    total = sum(e)
+    s = [v / total for v in e]
+    n = len(x)
+    return [[s[i] * ((i == j) - s[j]) for j in range(n)] for i in range(n)]
+"""
+
+INTEGER_ARRAY = """\
+import numpy as np
+
+
+def softmax_jacobian(x):
+    x = np.array(x)
+    s = np.exp(x - x.max())
+    s = s / s.sum()
+    J = np.zeros_like(x, shape=(len(x), len(x)))  # an integer array for integer logits
+    J = J.astype(int)
+    for i in range(len(x)):
+        for j in range(len(x)):
+            J[i, j] = s[i] * ((i == j) - s[j])
+    return J
+"""
+
+
+def test_overflow_errors_of_plain_python_get_the_overflow_hint(tmp_path: Path) -> None:
+    result = graded(tmp_path, MATH_EXP)
+    failing = {c.name: c for c in result.hidden if c.verdict is not Verdict.PASSED}
+    assert failing["large logits (overflow)"].message.startswith("OverflowError raised at line")
+    for case in failing.values():  # OverflowError, and ZeroDivisionError after exp underflows
+        assert case.diagnosis == "overflow" and "subtract max(x)" in (case.hint or ""), case
+    assert failing["huge negative logits"].message.startswith("ZeroDivisionError")
+
+
+def test_an_integer_result_is_diagnosed_as_truncation_not_rounding(tmp_path: Path) -> None:
+    result = graded(tmp_path, INTEGER_ARRAY)
+    example = result.examples[0]
+    assert example.diagnosis == "integer truncation" and "dtype=float" in (example.hint or "")
+    assert "rounded" not in text.render(result)

@@ -53,7 +53,7 @@ def check_case(
     wrong value and say in its own words what the core only describes."""
     verdict, message, got, mismatch = _judge(case, outcome, where)
     hint = diagnosis = None
-    if mismatch is not None and mismatch.nonfinite:
+    if (mismatch is not None and mismatch.nonfinite) or _overflowed(case, outcome):
         diagnosis = "overflow"
         hint = (advice and advice.words("nonfinite")) or NONFINITE_HINT
     elif advice is not None and got is not None and verdict.wrong:
@@ -69,7 +69,7 @@ def check_case(
     if hidden:
         message = _hidden_message(verdict, outcome, got, case.expected, mismatch, where)
         if diagnosis and verdict is not Verdict.PASSED:
-            message = f"{message} (diagnosis: {diagnosis})"
+            message = f"{message}; diagnosis: {diagnosis}"
     detail = (
         None
         if hidden
@@ -89,6 +89,30 @@ def check_case(
     )
 
 
+EXTREME = 700.0  # |x| from which exp(x) overflows (e^709.8) or exp(-x) all but underflows
+# errors that an overflowing or underflowing exp leads to, in plain Python (math.exp, / , log)
+OVERFLOW_ERRORS = ("OverflowError",)
+UNDERFLOW_ERRORS = ("ZeroDivisionError", "ValueError: math domain error")
+
+
+def _overflowed(case: Case, outcome: Outcome) -> bool:
+    """An error that overflow causes: an OverflowError always; a division by zero or log(0) when
+    the case's inputs are large enough for exp to overflow or underflow."""
+    if outcome.verdict is not Verdict.RUNTIME_ERROR:
+        return False
+    if outcome.message.startswith(OVERFLOW_ERRORS):
+        return True
+    return outcome.message.startswith(UNDERFLOW_ERRORS) and _extreme(case.args)
+
+
+def _extreme(args: object) -> bool:
+    if isinstance(args, dict):
+        return any(_extreme(v) for v in args.values())
+    if isinstance(args, list):
+        return any(_extreme(v) for v in args)
+    return isinstance(args, (int, float)) and math.isfinite(args) and abs(args) >= EXTREME
+
+
 def _judge(
     case: Case, outcome: Outcome, where: Callable[[int], str]
 ) -> tuple[Verdict, str, np.ndarray | None, Mismatch | None]:
@@ -96,7 +120,7 @@ def _judge(
         verdict = outcome.verdict or Verdict.CRASHED
         message = outcome.message
         if outcome.line is not None and verdict is Verdict.RUNTIME_ERROR:
-            message = f"{message} ({where(outcome.line)})"
+            message = f"{message}; at {where(outcome.line)}"
         return verdict, message, None, None
     got, expected = outcome.value, case.expected
     if got.shape != expected.shape:

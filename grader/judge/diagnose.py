@@ -124,12 +124,41 @@ def _generic(
         and _close(got, expected.T, tolerance)
     ):
         return "transpose", "your result is the transpose of the expected one: swap the indices"
+    whole = _whole_numbers(got, expected)
+    if whole is not None:
+        return whole
     for fewer in range(decimals):
         rounded = memo(f"rounded {fewer}", lambda: np.round(expected, fewer))  # noqa: B023
         if rounded is not None and _close(got, rounded, tolerance):
             return "rounding", (
                 f"your values look rounded to {fewer} decimals; round to {decimals} (or not at all)"
             )
+    return None
+
+
+ZEROS_HINT = (
+    "your result is all zeros where fractions are expected: an integer array truncates every "
+    "fraction stored in it to 0 (np.zeros((n, n), dtype=int), or np.zeros_like of integer "
+    "input); create it with dtype=float. Or is it never filled in?"
+)
+INTEGER_HINT = (
+    "your values are whole numbers where fractions are expected: they were truncated to integers "
+    "(an integer array such as np.zeros_like of integer input, int(), or //); compute in floats"
+)
+
+
+def _whole_numbers(got: np.ndarray, expected: np.ndarray) -> tuple[str, str] | None:
+    """Integer truncation: a result of whole numbers where the expected one has fractions, and
+    not what rounding to 0 decimals gives (that is ``rounding``)."""
+    finite = np.isfinite(expected)
+    if not finite.all() or not np.isfinite(got).all():
+        return None
+    if np.array_equal(expected, np.trunc(expected)) or not np.array_equal(got, np.trunc(got)):
+        return None
+    if not got.any():
+        return "integer truncation", ZEROS_HINT
+    if np.array_equal(got, np.trunc(expected)) or np.array_equal(got, np.floor(expected)):
+        return "integer truncation", INTEGER_HINT
     return None
 
 
