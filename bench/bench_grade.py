@@ -21,6 +21,7 @@ The interpreter is ``sys.executable``. A benchmark, not a test: it asserts nothi
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import shutil
@@ -127,6 +128,9 @@ def main() -> None:
     parser.add_argument("--no-cache", action="store_true", help="run with GRADER_CACHE=off")
     args = parser.parse_args()
 
+    # byte-compiled as pip install leaves it (PYTHONDONTWRITEBYTECODE would else cost every run
+    # the compilation of the grader's modules)
+    compileall.compile_dir(ROOT / "grader", quiet=1)
     py, ref = sys.executable, str(REFERENCE.relative_to(ROOT))
     with tempfile.TemporaryDirectory(prefix="bench-grade-") as tmp_name:
         tmp = Path(tmp_name)

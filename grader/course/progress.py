@@ -16,6 +16,7 @@ from grader.problem.catalog import Catalog, catalog
 from grader.problem.spec import Problem, load_problem
 
 NOT_STARTED, ATTEMPTED, ACCEPTED = "not started", "attempted", "accepted"
+TITLE = 40  # characters of a title shown in the progress table
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ def render(standings: list[Standing], title: str, learner: str) -> str:
     for s in standings:
         state = f"attempted, best {s.best:g}%" if s.state == ATTEMPTED else s.state
         hints = f"{s.hints_used} of {s.hints_total}" if s.hints_total else "-"
-        rows.append((f"{s.position}.", s.problem, s.title, state, hints))
+        title = s.title if len(s.title) <= TITLE else s.title[: TITLE - 1] + "…"
+        rows.append((f"{s.position}.", s.problem, title, state, hints))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [f"{title} · {learner}", ""]
     for row in rows:
@@ -100,7 +102,8 @@ def render_next(standing: Standing | None, starter: Path | None, total: int) -> 
         return f"All {total} problems are accepted. Well done.\n"
     out = [f"Next: {standing.problem} · {standing.title} ({standing.position} of {total})"]
     if starter is not None and starter.exists():
-        out += [f"  starter: {starter}", f"  run:     grader watch {starter}"]
+        shown = _relative(starter)
+        out += [f"  starter: {shown}", f"  run:     grader watch {shown}"]
     else:
         out += [
             "  no starter file yet: create one with",
@@ -110,6 +113,14 @@ def render_next(standing: Standing | None, starter: Path | None, total: int) -> 
     if standing.hints_total > standing.hints_used:
         out.append(f"  stuck?   grader hint {standing.problem}")
     return "\n".join(out) + "\n"
+
+
+def _relative(path: Path) -> str:
+    """``path`` from the working directory when it is below it, else as it is."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 # --------------------------------------------------------------------------------------------

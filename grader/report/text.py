@@ -143,7 +143,7 @@ def _example(case: CaseResult, paint: Callable[[str, str], str], shown: set[str]
         return lines
     lines = [f"  {paint('✗', 'red')} {case.name} · {paint(case.verdict.label, 'red')}"]
     if case.message:
-        lines.append(f"      {case.message}")
+        lines += [f"      {line}" for line in _wrap(case.message)]
     lines += _hint(case.hint, paint, shown)
     if printed:
         lines += ["      printed:", *_printed(printed)]
