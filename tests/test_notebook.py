@@ -74,7 +74,7 @@ def test_a_notebook_is_graded_and_errors_name_the_cell(tmp_path: Path) -> None:
     bad = notebook(tmp_path / "bad.ipynb", ["import numpy as np\n"], broken)
     result = grade(bad, None, PACK / "problems")
     assert result.cases[0].message == (
-        "AttributeError: 'list' object has no attribute 'max' (cell 3, line 2)"
+        "AttributeError: 'list' object has no attribute 'max'; at cell 3, line 2"
     )
 
 
