@@ -261,23 +261,21 @@ def fence(mode: str, work: str) -> dict[str, list[str]]:
 
 def _without(paths: list[str], hidden: Path) -> list[str]:
     """``paths`` with ``hidden`` carved out: a path holding it is replaced by its entries (down
-    to ``hidden``'s parent), since Landlock can allow a tree but not deny part of it."""
+    to ``hidden``'s parent), since Landlock can allow a tree but not deny part of it. Paths are
+    compared resolved: a venv's ``lib64 -> lib`` would otherwise open the whole tree."""
     out: list[str] = []
     for path in paths:
-        root = Path(path)
-        if root == hidden:
+        root = Path(path).resolve()
+        if root.is_relative_to(hidden):
             continue
         if not hidden.is_relative_to(root):
             out.append(path)
             continue
-        inside = root / hidden.relative_to(root).parts[0]
         try:
             entries = sorted(root.iterdir())
         except OSError:
             continue
-        out += [str(e) for e in entries if e != inside]
-        if inside != hidden:
-            out += _without([str(inside)], hidden)
+        out += _without([str(e) for e in entries], hidden)
     return out
 
 
