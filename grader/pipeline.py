@@ -71,11 +71,12 @@ def run_cases(
     box: Sandbox,
     time_scale: float = 1.0,
     advisor: Advisor | None = None,
+    timer: growth.Timer | None = None,
 ) -> Result:
     """Run ``submission`` on ``cases`` in ``box`` and score it; ``time_scale`` stretches limits.
 
-    Pass the ``advisor`` of ``problem`` when grading many submissions, to load its reference
-    and known mistakes once.
+    Pass the ``advisor`` of ``problem`` (and its ``reference_timer``) when grading many
+    submissions, to load its reference and known mistakes, and time it, once.
     """
     inputs = [CaseInput(c.index, c.args_json, c.time_limit * time_scale, _group(c)) for c in cases]
     if submission.syntax_error is not None:
@@ -101,7 +102,7 @@ def run_cases(
         results,
         [growth.size(c.args) for c in cases],
         [c.time_limit * time_scale for c in cases],
-        reference_timer(problem, cases),
+        timer or reference_timer(problem, cases),
     )
     failure = run.failure and explain(run.failure, submission, problem.entry_point)
     return score(

@@ -28,6 +28,7 @@ from grader.errors import UsageError
 
 if TYPE_CHECKING:
     from grader.judge.diagnose import Advisor
+    from grader.judge.growth import Timer
     from grader.model import Case, Result
     from grader.problem.spec import Problem
     from grader.run.prefork import ForkServer
@@ -43,6 +44,7 @@ class Loaded:
     problem: Problem
     cases: tuple[Case, ...]
     advisor: Advisor
+    timer: Timer
     server: ForkServer
 
 
@@ -93,7 +95,7 @@ def watch(
 
 def _load(path: Path, problem_id: str | None, problems: Path | None, server: ForkServer) -> Loaded:
     from grader import cache
-    from grader.pipeline import advisor_for, cases_of
+    from grader.pipeline import advisor_for, cases_of, reference_timer
     from grader.problem.catalog import catalog
     from grader.problem.spec import load_problem
     from grader.problem.yamlmap import load
@@ -105,7 +107,8 @@ def _load(path: Path, problem_id: str | None, problems: Path | None, server: For
     if problem_id is None:
         problem_id = detect_problem(submission, found.entry_points(read))
     problem = load_problem(found.path(problem_id), read)
-    return Loaded(problem, cases_of(problem), advisor_for(problem), server)
+    cases = cases_of(problem)
+    return Loaded(problem, cases, advisor_for(problem), reference_timer(problem, cases), server)
 
 
 def grade_once(path: Path, loaded: Loaded) -> Result:
@@ -120,7 +123,12 @@ def grade_once(path: Path, loaded: Loaded) -> Result:
         try:
             with Sandbox(server=loaded.server) as box:
                 return run_cases(
-                    submission, loaded.problem, loaded.cases, box, advisor=loaded.advisor
+                    submission,
+                    loaded.problem,
+                    loaded.cases,
+                    box,
+                    advisor=loaded.advisor,
+                    timer=loaded.timer,
                 )
         except ServerGone:
             if attempt == 2:

@@ -26,7 +26,7 @@ from typing import IO, Any
 
 from grader import cache
 from grader.errors import SpecError, UsageError
-from grader.pipeline import advisor_for, cases_of, run_cases
+from grader.pipeline import advisor_for, cases_of, reference_timer, run_cases
 from grader.problem.spec import load_problem
 from grader.problem.yamlmap import load
 from grader.run.prefork import ForkServer, ServerGone
@@ -49,6 +49,7 @@ def serve(spec: Path, mode: str, tasks: IO[str], replies: IO[str]) -> None:
         reply({"kind": "failed", "message": str(exc)})
         return
     advisor = advisor_for(problem)
+    timer = reference_timer(problem, cases)  # times the reference once, for a too-slow answer
     with ForkServer(mode) as server:
         reply({"kind": "ready"})
         for line in tasks:
@@ -64,7 +65,9 @@ def serve(spec: Path, mode: str, tasks: IO[str], replies: IO[str]) -> None:
             for attempt in (1, 2):  # a fork server that failed twice in a row is a real fault
                 try:
                     with Sandbox(server=server) as box:
-                        result = run_cases(submission, problem, cases, box, advisor=advisor)
+                        result = run_cases(
+                            submission, problem, cases, box, advisor=advisor, timer=timer
+                        )
                     break
                 except ServerGone:
                     if attempt == 2:
