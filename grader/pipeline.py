@@ -24,7 +24,13 @@ from grader.problem.spec import Problem, load_problem
 from grader.problem.yamlmap import load
 from grader.run.child.worker import build_args
 from grader.run.sandbox import Sandbox
-from grader.submission.source import Submission, detect_problem, explain, read_submission
+from grader.submission.source import (
+    Submission,
+    detect_problem,
+    explain,
+    named_problem,
+    read_submission,
+)
 
 
 def grade(
@@ -46,6 +52,8 @@ def grade(
         submission = read_submission(Path(path))
         known = catalog(None if problems is None else Path(problems))
         read = cache.reader(load)
+        if problem is None and named_problem(submission.path) in known.specs:
+            problem = named_problem(submission.path)  # no need to read every spec
         if problem is None:
             problem = detect_problem(submission, known.entry_points(read))
         found = load_problem(known.path(problem), read)

@@ -99,11 +99,13 @@ def _load(path: Path, problem_id: str | None, problems: Path | None, server: For
     from grader.problem.catalog import catalog
     from grader.problem.spec import load_problem
     from grader.problem.yamlmap import load
-    from grader.submission.source import detect_problem, read_submission
+    from grader.submission.source import detect_problem, named_problem, read_submission
 
     submission = read_submission(path)
     found = catalog(problems)
     read = cache.reader(load)
+    if problem_id is None and named_problem(path) in found.specs:
+        problem_id = named_problem(path)
     if problem_id is None:
         problem_id = detect_problem(submission, found.entry_points(read))
     problem = load_problem(found.path(problem_id), read)

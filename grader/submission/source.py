@@ -136,6 +136,11 @@ NEAR = 0.8  # similarity (difflib ratio) from which a name is a misspelling of a
 NUMBERED = re.compile(r"^\d+[_-]")  # the course-order prefix of a workspace file: 03_softmax.py
 
 
+def named_problem(path: Path) -> str:
+    """The problem id a file's name gives: ``03_softmax_jacobian.py`` -> ``softmax_jacobian``."""
+    return NUMBERED.sub("", path.stem)
+
+
 def detect_problem(submission: Submission, entry_points: Mapping[str, str]) -> str:
     """The problem ``submission`` is for, when nothing but one answer is possible.
 
@@ -145,7 +150,7 @@ def detect_problem(submission: Submission, entry_points: Mapping[str, str]) -> s
     exactly one candidate is the answer, and none or several is a UsageError that names them and
     asks for ``--problem``: a file defining ``softmax`` and ``softmax_jacobain`` is not guessed.
     """
-    named = NUMBERED.sub("", submission.path.stem)
+    named = named_problem(submission.path)
     if named in entry_points:
         return named
     defined = {pid: entry for pid, entry in entry_points.items() if entry in submission.names}
