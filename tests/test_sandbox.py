@@ -99,7 +99,7 @@ def test_exit_inside_the_function_is_a_crash_and_the_next_case_still_runs(
 def test_sys_exit_inside_the_function_is_a_runtime_error(problems: Path) -> None:
     result = run(problems, "import sys\ndef double(x):\n    sys.exit(3)\n")
     assert verdicts(result) == ["runtime_error"] * 3
-    assert result.cases[0].message == "called sys.exit(3) (line 3)"
+    assert result.cases[0].message == "called sys.exit(3); at line 3"
 
 
 def test_a_segfault_is_crashed(problems: Path, mode: str) -> None:
