@@ -7,13 +7,12 @@ import os
 import subprocess
 import sys
 import textwrap
-import types
+import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from grader.model import ErrorKind, Verdict
+from grader.model import ErrorKind, Outcome, Verdict
 from grader.pipeline import grade
 from grader.run.channel import describe_exit
 from grader.run.launch import bwrap_problem
@@ -249,32 +248,23 @@ def test_tensor_like_results_are_converted_without_their_framework(problems: Pat
     assert verdicts(result) == ["passed"] * 3
 
 
-def test_total_time_reached_with_cases_sent_ahead_keeps_what_was_graded(
-    problems: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_total_time_reached_with_cases_sent_ahead_keeps_what_was_graded(problems: Path) -> None:
     """The total limit passes right after an answer while later hidden cases are still being
     answered: the cases graded so far keep their verdicts, the rest are not run."""
-    import time as real_time
+    offset = 0.0
 
-    from grader.run import sandbox as sandbox_module
+    def clock() -> float:
+        return time.monotonic() + offset
 
-    clock = {"offset": 0.0}
-    monkeypatch.setattr(
-        sandbox_module,
-        "time",
-        types.SimpleNamespace(monotonic=lambda: real_time.monotonic() + clock["offset"]),
-    )
-    answered = sandbox_module.Sandbox._case
+    def jump_after_the_first_hidden_case(outcome: Outcome) -> None:
+        nonlocal offset
+        if outcome.index == 1:  # the next hidden case is already sent
+            offset += 1000.0
 
-    def case_then_jump(self: sandbox_module.Sandbox, case: Any, *rest: Any, **kw: Any) -> Any:
-        outcome = answered(self, case, *rest, **kw)
-        if case.index == 1:  # the first hidden case: the next one is already sent
-            clock["offset"] += 1000.0
-        return outcome
-
-    monkeypatch.setattr(sandbox_module.Sandbox, "_case", case_then_jump)
-
-    result = run(problems, "def double(x):\n    return [2 * v for v in x]\n")
+    path = problems.parent / "solution.py"
+    path.write_text("def double(x):\n    return [2 * v for v in x]\n")
+    box = Sandbox("off", clock=clock, on_outcome=jump_after_the_first_hidden_case)
+    result = grade(path, "double", problems, box)
 
     assert result.error is None
     assert [c.verdict.value for c in result.cases] == ["passed", "passed", "not_run"]

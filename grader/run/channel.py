@@ -75,8 +75,11 @@ Spawn = Callable[[int, int, int], Process]
 class Worker:
     """One worker process and the three pipes that connect it to us."""
 
-    def __init__(self, spawn: Spawn, capture: Capture) -> None:
-        """``spawn(commands, records, output)`` starts the child on the child's pipe ends."""
+    def __init__(
+        self, spawn: Spawn, capture: Capture, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """``spawn(commands, records, output)`` starts the child on the child's pipe ends;
+        ``clock`` is what deadlines are measured on."""
         cmd_r, self.cmd_w = os.pipe()
         self.rec_r, rec_w = os.pipe()
         with contextlib.suppress(OSError):  # Linux: 1 MiB pipes move big results in few wakeups
@@ -97,11 +100,18 @@ class Worker:
         self.outgoing = b""
         self.alive = True
         self.closed = False
-        self.started = time.monotonic()
-        self.cpu_seconds = math.inf  # the CPU time limit, once the setup has set it
+        self.clock = clock
+        self.started = clock()
+        self.cpu_hard_limit = math.inf  # seconds of CPU, once ``setup`` has set the limit
         self.out_open = True
 
     # -- talking -------------------------------------------------------------------------
+
+    def setup(self, message: Mapping[str, Any]) -> None:
+        """Send the ``setup`` command. Its ``limits.cpu`` is the soft CPU limit; the worker sets
+        the hard one a second later, so a SIGKILL after that long may be the limit's."""
+        self.cpu_hard_limit = message["limits"]["cpu"] + 1
+        self.send(message)
 
     def send(self, message: Mapping[str, Any]) -> None:
         self.send_line(json.dumps(message, separators=(",", ":"), allow_nan=True))
@@ -181,18 +191,19 @@ class Worker:
         view[:have] = self.buf[:have]
         del self.buf[:have]
         while have < nbytes:
-            self._pump(deadline, into=view[have:])
-            have += self._last_read
+            have += self._pump(deadline, into=view[have:])
         return data
 
-    _last_read = 0
+    def _pump(self, deadline: float, into: memoryview | None = None) -> int:
+        """Wait for one event before ``deadline``: move bytes between us and the child.
 
-    def _pump(self, deadline: float, into: memoryview | None = None) -> None:
-        """Wait for one event before ``deadline``: move bytes between us and the child."""
-        remaining = deadline - time.monotonic()
+        Record bytes go ``into`` the view when one is given (their count is returned), else onto
+        ``buf`` (0 is returned).
+        """
+        remaining = deadline - self.clock()
         if remaining <= 0:
             raise Stop(Verdict.TIME_LIMIT, "")
-        self._last_read = 0
+        read = 0
         for key, _ in self.selector.select(remaining):
             fd = key.fd
             if fd == self.out_r:
@@ -201,10 +212,10 @@ class Worker:
                 self._write_pending()
             elif into is not None:
                 try:
-                    self._last_read = os.readv(fd, [into])
+                    read = os.readv(fd, [into])
                 except BlockingIOError:
                     continue
-                if self._last_read == 0:
+                if read == 0:
                     raise self._death()
             else:
                 try:
@@ -214,6 +225,7 @@ class Worker:
                 if not chunk:
                     raise self._death()
                 self.buf += chunk
+        return read
 
     def _write_pending(self) -> None:
         try:
@@ -250,8 +262,8 @@ class Worker:
             return Stop(Verdict.CRASHED, "the process closed its result channel")
         self.alive = False
         # The CPU limit's SIGKILL needs at least this long on every core; earlier, it was not it.
-        lived = (time.monotonic() - self.started) * (os.cpu_count() or 1)
-        cpu_spent = lived >= self.cpu_seconds
+        lived = (self.clock() - self.started) * (os.cpu_count() or 1)
+        cpu_spent = lived >= self.cpu_hard_limit
         return Stop(*describe_exit(self.proc.exit_signal(code), code, cpu_spent))
 
     # -- ending --------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import shutil
 import signal
@@ -45,44 +46,58 @@ ISOLATE = [
     str(NOBODY),
 ]  # where the working directory and the worker appear inside bubblewrap
 
-_probe: str | bool | None = False  # False: not probed yet; None: works; str: why not
-LIVE: set[int] = set()  # worker processes started and not yet reaped, by any Sandbox
+
+class BwrapProbe:
+    """Whether bubblewrap works here: probed at most once, or told the answer (``assume``:
+    ``cache.probe_sandbox`` remembers it between processes)."""
+
+    def __init__(self) -> None:
+        self.known = False
+        self.problem: str | None = None  # None: it works; else why not
+
+    def answer(self) -> str | None:
+        if not self.known:
+            self.problem, self.known = _probe_bwrap(), True
+        return self.problem
+
+    def assume(self, problem: str | None) -> None:
+        self.problem, self.known = problem, True
+
+
+@functools.cache
+def bwrap_probe() -> BwrapProbe:
+    """This process's probe: the machine does not change under a running grader."""
+    return BwrapProbe()
 
 
 def bwrap_problem() -> str | None:
     """None when bubblewrap works on this machine; else the reason it does not (probed once
     per process, unless ``assume`` was told the answer: ``cache.probe_sandbox`` remembers it)."""
-    global _probe
-    if _probe is False:
-        exe = shutil.which("bwrap")
-        if exe is None:
-            _probe = "bubblewrap is not installed (Debian: apt-get install bubblewrap)"
-        else:
-            try:
-                done = subprocess.run(
-                    [exe, "--ro-bind", "/", "/", *ISOLATE, "true"],
-                    capture_output=True,
-                    timeout=10,
-                    check=False,
-                )
-                error = done.stderr.decode(errors="replace").strip().splitlines()
-                _probe = (
-                    None
-                    if done.returncode == 0
-                    else (
-                        "bubblewrap cannot create namespaces here"
-                        + (f" ({error[-1]})" if error else "")
-                    )
-                )
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                _probe = f"bubblewrap does not run: {exc}"
-    return _probe if isinstance(_probe, str) else None
+    return bwrap_probe().answer()
+
+
+def _probe_bwrap() -> str | None:
+    exe = shutil.which("bwrap")
+    if exe is None:
+        return "bubblewrap is not installed (Debian: apt-get install bubblewrap)"
+    try:
+        done = subprocess.run(
+            [exe, "--ro-bind", "/", "/", *ISOLATE, "true"],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap does not run: {exc}"
+    if done.returncode == 0:
+        return None
+    error = done.stderr.decode(errors="replace").strip().splitlines()
+    return "bubblewrap cannot create namespaces here" + (f" ({error[-1]})" if error else "")
 
 
 def assume(problem: str | None) -> None:
     """Take ``problem`` as the probe's answer (None: bubblewrap works), found out earlier."""
-    global _probe
-    _probe = problem
+    bwrap_probe().assume(problem)
 
 
 _SYSCTLS = (
@@ -198,6 +213,8 @@ def start(
 ) -> subprocess.Popen[bytes]:
     """Start ``script`` isolated in ``mode``, in its own session, passing it ``fds``; what it
     prints goes to ``output`` (default: nowhere). ``stop`` ends it."""
+    children = reaper()
+    children.adopt_orphans()
     out = subprocess.DEVNULL if output is None else output
     proc = subprocess.Popen(
         command(mode, workdir, script, fds),
@@ -210,7 +227,7 @@ def start(
         start_new_session=True,
         close_fds=True,
     )
-    LIVE.add(proc.pid)
+    children.live.add(proc.pid)
     return proc
 
 
@@ -221,8 +238,9 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
     proc.kill()
     proc.wait()
-    LIVE.discard(proc.pid)
-    kill_orphans()
+    children = reaper()
+    children.live.discard(proc.pid)
+    children.kill_orphans()
 
 
 class Spawned:
@@ -298,31 +316,50 @@ def describe(mode: str, landlock: str | None) -> str:
 # Processes that outlive the worker.
 
 
-def become_subreaper() -> None:
-    """Make orphaned descendants re-parent to this process (Linux); harmless elsewhere."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+class Reaper:
+    """This process as the child subreaper of what it starts (Linux).
 
-
-def kill_orphans() -> int:
-    """Kill and reap every child of this process that is not a live worker; returns how many.
-
-    A child subreaper receives processes whose parent died; once the worker is gone, any child
-    we did not start ourselves is one the submission left behind.
+    A process that escapes a worker's session (``start_new_session=True``) is re-parented to
+    us once its parent dies; any child of ours that is not one we started and have not reaped
+    yet (``live``) is such a leftover, and ``kill_orphans`` ends it. The subreaper attribute
+    belongs to the whole process, and so does this record: there is one Reaper per process
+    (``reaper()``), shared by every Sandbox and fork server in it, so that none takes another's
+    live worker for an orphan.
     """
-    killed = 0
-    for _ in range(50):  # each round may re-parent the killed processes' children to us
-        orphans = [pid for pid in _children() if pid not in LIVE]
-        if not orphans:
-            break
-        for pid in orphans:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
-            killed += 1
-    return killed
+
+    def __init__(self) -> None:
+        self.live: set[int] = set()  # processes started by ``start`` and not yet reaped
+        self.adopting = False
+
+    def adopt_orphans(self) -> None:
+        """Make orphaned descendants re-parent to this process (Linux); harmless elsewhere."""
+        if self.adopting:
+            return
+        self.adopting = True
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+    def kill_orphans(self) -> int:
+        """Kill and reap every child of this process that is not live; returns how many."""
+        killed = 0
+        for _ in range(50):  # each round may re-parent the killed processes' children to us
+            orphans = [pid for pid in _children() if pid not in self.live]
+            if not orphans:
+                break
+            for pid in orphans:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+                killed += 1
+        return killed
+
+
+@functools.cache
+def reaper() -> Reaper:
+    """The one Reaper of this process."""
+    return Reaper()
 
 
 def _children() -> list[int]:

@@ -39,7 +39,6 @@ class ForkServer:
         self.proc: subprocess.Popen[bytes] | None = None
         self.control: socket.socket | None = None
         self.unanswered = 0  # requests posted whose replies are not read yet
-        launch.become_subreaper()
         try:
             self._start()
         except BaseException:  # SIGTERM while starting, too: leave nothing behind

@@ -1,6 +1,6 @@
 """A submission's run: import it in a worker, feed it each case's inputs, collect outcomes.
 
-The worker (``grader/worker.py``, started by ``launch`` or forked by ``prefork``, spoken to
+The worker (``child/worker.py``, started by ``launch`` or forked by ``prefork``, spoken to
 through ``channel``) is a fresh process in its own session and temporary working directory,
 isolated as ``launch`` describes. It receives only inputs, never an expected value; what it sends
 back is validated strictly by ``channel``: anything malformed or oversized is ``crashed``, never
@@ -18,7 +18,7 @@ import math
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,10 +31,12 @@ from grader.run.channel import (
     MAX_MESSAGE,
     SETUP_REPLIES,
     Capture,
+    Process,
     Stop,
     Worker,
     clean_text,
 )
+from grader.run.sendahead import SendAhead
 
 if TYPE_CHECKING:
     from grader.run.prefork import ForkServer
@@ -58,15 +60,20 @@ class Sandbox:
         sandbox: str = "auto",
         output_limit: int = Limits().output,
         server: ForkServer | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        on_outcome: Callable[[Outcome], None] | None = None,
     ) -> None:
         """``sandbox`` is ``auto|on|off``; ``on`` raises UsageError where bubblewrap cannot run.
 
         With a ``server`` (batch grading), workers are forked by it, in its isolation mode.
+        Every limit is measured on ``clock``; ``on_outcome`` hears of each case as it ends.
         """
         self.server = server
         self.mode = server.mode if server else launch.resolve(sandbox)
+        self.clock = clock
+        self.on_outcome = on_outcome
         self.landlock: str | None = "not started"  # None once the worker confirms Landlock
-        launch.become_subreaper()
         if server is None:
             self.workdir = Path(tempfile.mkdtemp(prefix="grader-run-"))
             self.work = launch.inside(self.mode, self.workdir)
@@ -76,11 +83,12 @@ class Sandbox:
         self.child: Worker | None = self._worker()
 
     def _worker(self) -> Worker:
-        self.finish_sent = False  # whether this worker was told to finish after its cases
-        server, mode, workdir = self.server, self.mode, self.workdir
-        if server is None:
-            return Worker(lambda *fds: launch.Spawned(mode, workdir, *fds), self.capture)
-        return Worker(lambda *fds: server.fork(self.work, *fds), self.capture)
+        return Worker(self._spawn, self.capture, self.clock)
+
+    def _spawn(self, cmd_fd: int, rec_fd: int, out_fd: int) -> Process:
+        if self.server is None:
+            return launch.Spawned(self.mode, self.workdir, cmd_fd, rec_fd, out_fd)
+        return self.server.fork(self.work, cmd_fd, rec_fd, out_fd)
 
     @staticmethod
     def cpu_seconds(limits: Limits) -> int:
@@ -99,12 +107,15 @@ class Sandbox:
 
     def close(self) -> None:
         """Kill the worker and all it started, and remove the working directory."""
-        if self.child is not None:
-            self.child.kill()
-            self.child = None
+        self._end_worker()
         if self.server is not None:
             self.server.settle()  # the server has killed and reaped everything of this run
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _end_worker(self) -> None:
+        if self.child is not None:
+            self.child.kill()
+            self.child = None
 
     def run(
         self,
@@ -117,8 +128,7 @@ class Sandbox:
     ) -> Run:
         """Import the submission and run every case; never raises for anything the child does."""
         self.capture.limit = limits.output
-        start = time.monotonic()
-        total_deadline = start + limits.time_total
+        deadline = self.clock() + limits.time_total
         setup = {
             "op": "setup",
             "source": source,
@@ -136,57 +146,15 @@ class Sandbox:
                 "core": 0,
             },
         }
-        failure = self._start(setup, total_deadline, limits)
+        failure = self._start(setup, deadline, limits)
         import_output = self.capture.take()
         if failure is not None:
-            return Run(
-                failure,
-                tuple(Outcome.not_run(c) for c in cases),
-                import_output,
-                self.capture.dropped,
-                self.mode,
-                self.isolation,
-            )
-        outcomes: list[Outcome] = []
-        stops = 0
-        sent = 0  # cases before this index were sent to the current child
-        started = time.monotonic()
-        for position, case in enumerate(cases):
-            if self.child is None or time.monotonic() >= total_deadline:
-                reason = (
-                    "the total time limit was reached"
-                    if self.child is not None
-                    else "the process stopped on two cases in a row"
-                )
-                outcomes += [Outcome.not_run(c, reason) for c in cases[position:]]
-                if self.child is not None and sent > position:  # answers still on their way:
-                    self.child.kill()  # the run ends here, not with a ``done`` record
-                    self.child = None
-                break
-            if sent == position:
-                sent = self._send_ahead(cases, position)
-                started = time.monotonic()
-            more = sent > position + 1 or self.finish_sent
-            outcome = self._case(case, started, total_deadline, limits, more=more)
-            started = time.monotonic()  # the next case, already sent, runs from now on
-            outcomes.append(outcome)
-            if self.child.alive:
-                stops = 0
-                continue
-            stops += 1
-            self.child.kill()
-            more = position + 1 < len(cases)
-            self.child = None
-            sent = position + 1  # what the dead child was sent ahead goes to the next one
-            if more and stops < STOPS_IN_A_ROW and time.monotonic() < total_deadline:
-                self.child = self._worker()
-                if self._start(setup, total_deadline, limits) is not None:
-                    self.child.kill()
-                    self.child = None
-                self.capture.take()
-        failure = self._finish(total_deadline)
-        if failure is not None:
             outcomes = [Outcome.not_run(c) for c in cases]
+        else:
+            outcomes = self._cases(setup, cases, deadline, limits)
+            failure = self._finish()
+            if failure is not None:
+                outcomes = [Outcome.not_run(c) for c in cases]
         return Run(
             failure,
             tuple(outcomes),
@@ -196,18 +164,68 @@ class Sandbox:
             self.isolation,
         )
 
+    def _cases(
+        self,
+        setup: Mapping[str, Any],
+        cases: Sequence[CaseInput],
+        deadline: float,
+        limits: Limits,
+    ) -> list[Outcome]:
+        """Run ``cases`` on the started worker, replacing it when a case ends it.
+
+        After ``STOPS_IN_A_ROW`` such cases, or once the total time is spent, the rest are
+        ``not_run``.
+        """
+        assert self.child is not None
+        outcomes: list[Outcome] = []
+        sent = SendAhead(self.child, cases, 0, self.clock)
+        stops = 0
+        for position, case in enumerate(cases):
+            if self.child is None or self.clock() >= deadline:
+                reason = (
+                    "the process stopped on two cases in a row"
+                    if self.child is None
+                    else "the total time limit was reached"
+                )
+                outcomes += [Outcome.not_run(c, reason) for c in cases[position:]]
+                if sent.owes(position):  # answers still on their way: the run ends here,
+                    self._end_worker()  # not with a ``done`` record
+                break
+            sent.send_group_at(position)
+            outcome = self._case(case, sent.started, deadline, limits, sent.more_after(position))
+            sent.answered()
+            outcomes.append(outcome)
+            if self.on_outcome is not None:
+                self.on_outcome(outcome)
+            if self.child.alive:
+                stops = 0
+                continue
+            stops += 1
+            self._end_worker()
+            if position + 1 < len(cases) and stops < STOPS_IN_A_ROW and self.clock() < deadline:
+                self._restart(setup, deadline, limits)
+            if self.child is not None:  # what the dead one was sent ahead goes to this one
+                sent = SendAhead(self.child, cases, position + 1, self.clock)
+        if self.child is not None:
+            sent.send_finish()
+        return outcomes
+
+    def _restart(self, setup: Mapping[str, Any], deadline: float, limits: Limits) -> None:
+        """A fresh worker for the cases after one that ended the last (None if it fails)."""
+        self.child = self._worker()
+        if self._start(setup, deadline, limits) is not None:
+            self._end_worker()
+        self.capture.take()  # what it printed while importing was shown already
+
     def _start(
-        self, setup: Mapping[str, Any], total_deadline: float, limits: Limits
+        self, setup: Mapping[str, Any], deadline: float, limits: Limits
     ) -> SubmissionError | None:
         child = self.child
         assert child is not None
-        child.send(setup)
-        child.cpu_seconds = self.cpu_seconds(limits) + 1
-        deadline = min(
-            total_deadline, time.monotonic() + max(IMPORT_TIME, limits.time_per_case or 0)
-        )
+        child.setup(setup)
+        import_deadline = min(deadline, self.clock() + max(IMPORT_TIME, limits.time_per_case or 0))
         try:
-            header, _ = child.receive(deadline, SETUP_REPLIES)
+            header, _ = child.receive(import_deadline, SETUP_REPLIES)
         except Stop as stop:
             child.kill()
             if stop.verdict is Verdict.TIME_LIMIT:
@@ -234,28 +252,6 @@ class Sandbox:
             kind, clean_text(str(header.get("message", ""))), line if type(line) is int else None
         )
 
-    def _send_ahead(self, cases: Sequence[CaseInput], position: int) -> int:
-        """Send the run of cases of one group that starts at ``position``; returns its end.
-
-        The worker answers them in order without waiting for us: one round trip per run, not
-        per case. Runs never cross groups and examples go alone, so the code never holds a
-        hidden case's input while an example runs, and an example's output is exactly its own.
-        """
-        child = self.child
-        assert child is not None
-        group = cases[position].group
-        end = position
-        while end < len(cases) and (
-            end == position or (group is not None and cases[end].group == group)
-        ):
-            case = cases[end]
-            child.send_line(f'{{"op":"case","index":{case.index},"args":{case.args_json}}}')
-            end += 1
-        if end == len(cases):  # the worker says ``done`` right after its last answer
-            child.send({"op": "finish"})
-            self.finish_sent = True
-        return end
-
     def _case(
         self,
         case: CaseInput,
@@ -274,7 +270,7 @@ class Sandbox:
                 deadline, CASE_REPLIES, limits.memory, case.index, more=more
             )
         except Stop as stop:
-            elapsed = time.monotonic() - started
+            elapsed = self.clock() - started
             child.kill()
             message = stop.message
             if stop.verdict is Verdict.TIME_LIMIT and not message:
@@ -286,7 +282,7 @@ class Sandbox:
             return Outcome(
                 case.index, None, stop.verdict, message, None, elapsed, self.capture.take()
             )
-        elapsed = time.monotonic() - started
+        elapsed = self.clock() - started
         child.drain_output()
         output = self.capture.take()
         if header["kind"] == "value":
@@ -303,15 +299,14 @@ class Sandbox:
             output,
         )
 
-    def _finish(self, total_deadline: float) -> SubmissionError | None:
-        """Ask a live child to finish; a run that ends without its ``done`` record crashed."""
+    def _finish(self) -> SubmissionError | None:
+        """Hear a live child finish (it was told to); a run that ends without its ``done``
+        record crashed."""
         child = self.child
         if child is None or not child.alive:
             return None
-        if not self.finish_sent:
-            child.send({"op": "finish"})
         try:
-            header, _ = child.receive(time.monotonic() + FINISH_TIME, FINISH_REPLIES)
+            header, _ = child.receive(self.clock() + FINISH_TIME, FINISH_REPLIES)
         except Stop as stop:
             return SubmissionError(
                 ErrorKind.CRASHED,
@@ -319,8 +314,7 @@ class Sandbox:
                 None,
             )
         finally:
-            child.kill()
-            self.child = None
+            self._end_worker()
         if header.get("kind") != "done":
             return SubmissionError(ErrorKind.CRASHED, "the process did not finish cleanly", None)
         return None

@@ -247,59 +247,27 @@ def _import(channel: Channel, setup: Mapping[str, Any]) -> Any:
         code = compile(setup["source"], filename, "exec")
     except (SyntaxError, ValueError) as exc:
         line = exc.lineno if isinstance(exc, SyntaxError) else None
-        channel.send(
-            {
-                "kind": "failed",
-                "error": "compile_error",
-                "message": _describe(exc, setup["max_message"]),
-                "line": line,
-            }
-        )
-        return None
+        return _failed(channel, "compile_error", _describe(exc, setup["max_message"]), line)
     try:
         exec(code, module.__dict__)
     except MemoryError as exc:
-        channel.send(
-            {
-                "kind": "failed",
-                "error": "memory_limit",
-                "line": _where(exc, filename),
-                "message": "ran out of memory while the file was being imported",
-            }
-        )
-        return None
+        message = "ran out of memory while the file was being imported"
+        return _failed(channel, "memory_limit", message, _where(exc, filename))
     except BaseException as exc:
-        channel.send(
-            {
-                "kind": "failed",
-                "error": "import_error",
-                "line": _where(exc, filename),
-                "message": _describe(exc) + " while the file was being imported",
-            }
-        )
-        return None
+        message = _describe(exc) + " while the file was being imported"
+        return _failed(channel, "import_error", message, _where(exc, filename))
     if entry not in module.__dict__:
-        channel.send(
-            {
-                "kind": "failed",
-                "error": "missing_entry_point",
-                "line": None,
-                "message": f"no function named '{entry}' is defined",
-            }
-        )
-        return None
+        return _failed(channel, "missing_entry_point", f"no function named '{entry}' is defined")
     func = module.__dict__[entry]
     if not callable(func):
-        channel.send(
-            {
-                "kind": "failed",
-                "error": "not_callable",
-                "line": None,
-                "message": f"'{entry}' is a value of type {type(func).__name__}, not a function",
-            }
-        )
-        return None
+        message = f"'{entry}' is a value of type {type(func).__name__}, not a function"
+        return _failed(channel, "not_callable", message)
     return func
+
+
+def _failed(channel: Channel, error: str, message: str, line: int | None = None) -> None:
+    """Report that the submission cannot be run; returns None, the entry point there is not."""
+    channel.send({"kind": "failed", "error": error, "message": message, "line": line})
 
 
 def _run_case(
