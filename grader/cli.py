@@ -67,9 +67,10 @@ def _report_options(command: argparse.ArgumentParser, what: str, default: str) -
 def _sandbox_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--sandbox",
-        choices=("auto", "on", "off"),
+        choices=("auto", "on", "off", "portable"),
         default="auto",
-        help="isolation: 'on' requires bubblewrap, 'auto' uses it where available",
+        help="isolation: 'on' requires bubblewrap, 'auto' uses it where available; 'portable' "
+        "is what runs on any system (the default on macOS and Windows)",
     )
 
 

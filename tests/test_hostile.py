@@ -4,19 +4,25 @@ Each file says what it tries (``# threat:``) and what it must get: ``# expect:``
 verdicts of the three cases of the ``double`` problem, ``# error:`` a submission-level error.
 Grading each takes at most the problem's limits plus a small margin; afterwards nothing the
 submission started is running, its working directory is gone, and the problem files are unchanged.
-Each mode runs twice: a worker started for the submission (``grade``), and a worker forked by a
-fork server that the whole corpus shares, in turn, as a batch job's does.
+The Linux modes run twice: a worker started for the submission (``grade``), and a worker forked
+by a fork server that the whole corpus shares, in turn, as a batch job's does. The portable mode
+(what runs on macOS and Windows) runs the corpus too; ``PORTABLE_GAPS`` says, per threat, what it
+does not prevent and the outcome it gets instead (or why the threat is not run here).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
+import os
 import re
 import secrets
 import shutil
+import signal
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -41,12 +47,40 @@ MODES = [  # (isolation, forked by a batch job's fork server?)
     pytest.param("on", False, id="bubblewrap", marks=NO_BWRAP),
     pytest.param("off", True, id="forked-process"),
     pytest.param("on", True, id="forked-bubblewrap", marks=NO_BWRAP),
+    pytest.param("portable", False, id="portable"),
 ]
 
 
 DETACHED = "86.75309"  # what detached_process.py sleeps: each test makes it its own marker
 LANDLOCKED = {"tampers_with_files", "reads_the_reference"}  # process mode relies on Landlock here
 SCOPED = {"kills_its_parent"}  # process mode and fork servers rely on Landlock's signal scope
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A threat the portable mode does not prevent: the verdicts it gets instead (None: not run
+    here, because it would do real harm to this machine), and why."""
+
+    verdicts: str | None
+    why: str
+
+
+# What the portable mode does not prevent, measured on Linux (macOS behaves the same; on Windows
+# a Job Object ends a detached process and caps memory, and no resource limit but memory holds:
+# see SECURITY.md). Every other threat gets its declared verdicts in portable mode too.
+PORTABLE_GAPS = {
+    "reads_the_reference": Gap(
+        "passed, passed, passed", "the file system is not hidden: it finds the reference, calls it"
+    ),
+    "tampers_with_files": Gap(
+        None, "files the user can write are not protected: it would append to every problem spec"
+    ),
+    "kills_its_parent": Gap(None, "a process of the same user may kill the grader: the test run"),
+    "detached_process": Gap(
+        "passed, passed, passed",
+        "a process that starts its own session outlives the run (POSIX); the test ends it",
+    ),
+}
 
 
 def landlock_abi() -> int:
@@ -105,6 +139,9 @@ def test_hostile_submission(
         pytest.skip("process isolation without Landlock cannot hide or protect files")
     if (mode == "off" or forked) and path.stem in SCOPED and landlock_abi() < 6:
         pytest.skip("without Landlock's signal scope (ABI 6), a same-uid parent can be killed")
+    gap = PORTABLE_GAPS.get(path.stem) if mode == "portable" else None
+    if gap is not None and gap.verdicts is None:
+        pytest.skip(f"not prevented by the portable mode: {gap.why}")
     server = None
     if forked:
         server = servers.get(mode) or servers.setdefault(mode, ForkServer(launch.resolve(mode)))
@@ -117,16 +154,28 @@ def test_hostile_submission(
     elapsed = time.monotonic() - started
 
     verdicts = ", ".join(c.verdict.value for c in result.cases)
-    if (error := declared(path, "error")) is not None:
+    if gap is not None:
+        assert result.error is None, result.error
+        assert verdicts == gap.verdicts
+    elif (error := declared(path, "error")) is not None:
         assert result.error is not None and result.error.kind.value == error, result.error
         assert verdicts == "not_run, not_run, not_run"
     else:
         assert result.error is None, result.error
         assert verdicts == declared(path, "expect")
-    assert result.sandbox == ("bubblewrap" if mode == "on" else "process")
+    assert result.sandbox == {"on": "bubblewrap", "off": "process"}.get(mode, mode)
     if server is not None:
         assert not any(server.root.iterdir()), "a working directory was left behind"
     assert elapsed < TOTAL_LIMIT + MARGIN
     assert digest(problems.parent) == before  # problem and reference untouched
-    stray = processes_with(marker)
-    assert stray == [], f"a process started by the submission is still running: {stray}"
+    strays = processes_with(marker)
+    if gap is not None and path.stem == "detached_process":
+        assert strays, "the portable mode was expected not to end a process in its own session"
+        for line in strays:  # ours to end: the test's own marker is in its command line
+            pid = int(line.split()[0])
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+    else:
+        assert strays == [], f"a process started by the submission is still running: {strays}"

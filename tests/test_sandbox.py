@@ -27,7 +27,9 @@ MODES = [
             bwrap_problem() is not None, reason=f"no bubblewrap here: {bwrap_problem()}"
         ),
     ),
+    pytest.param("portable", id="portable"),
 ]
+SANDBOX_NAMES = {"off": "process", "on": "bubblewrap", "portable": "portable"}
 
 SPEC = """\
 id: double
@@ -73,8 +75,12 @@ def verdicts(result) -> list[str]:
 def test_a_correct_submission_passes(problems: Path, mode: str) -> None:
     result = run(problems, "def double(x):\n    return [2 * v for v in x]\n", mode)
     assert verdicts(result) == ["passed"] * 3
-    assert result.sandbox == {"off": "process", "on": "bubblewrap"}[mode]
-    assert "Landlock: reads limited" in result.isolation
+    assert result.sandbox == SANDBOX_NAMES[mode]
+    if mode == "portable":
+        assert "limits: wall-clock time, memory, CPU time, file size" in result.isolation
+        assert "it can read your files" in result.isolation
+    else:
+        assert "Landlock: reads limited" in result.isolation
 
 
 def test_exit_inside_the_function_is_a_crash_and_the_next_case_still_runs(

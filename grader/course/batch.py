@@ -14,10 +14,11 @@ import contextlib
 import hashlib
 import json
 import os
-import selectors
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -32,6 +33,7 @@ from grader.errors import UsageError
 from grader.model import Entry, Summary
 from grader.problem.cases import case_names
 from grader.problem.spec import Problem
+from grader.run import portable
 
 IN_FLIGHT = 2  # tasks handed to a job at once, so that it never waits for the next
 RETRIES = 2  # a submission whose job died this many times is reported, not retried again
@@ -151,15 +153,14 @@ class Pool:
     def __init__(self, size: int, spec: Path, sandbox: str, patience: float) -> None:
         """``patience``: seconds a job may take over one submission before it is killed."""
         self.spec, self.sandbox, self.patience = spec, sandbox, patience
-        self.selector = selectors.DefaultSelector()
+        self.wakeup = threading.Event()  # set when a job has said something (or ended)
         self.jobs: list[Job] = []
         for _ in range(size):
             self._start()
 
     def _start(self) -> Job:
-        job = Job(self.spec, self.sandbox)
+        job = Job(self.spec, self.sandbox, self.wakeup)
         self.jobs.append(job)
-        self.selector.register(job.stdout, selectors.EVENT_READ, job)
         return job
 
     def grade(
@@ -177,8 +178,9 @@ class Pool:
             for job in self.jobs:
                 if job.pending and now - job.progressed > self.patience:
                     job.alive = False  # hung (or stopped by what it runs): replaced below
-            ready = {key.data for key, _ in self.selector.select(timeout=1.0)}
-            for job in [j for j in self.jobs if j in ready or not j.alive]:
+            self.wakeup.wait(timeout=1.0)
+            self.wakeup.clear()
+            for job in list(self.jobs):
                 for reply in job.read() if job.alive else []:
                     if reply.get("kind") == "ready":
                         continue
@@ -191,7 +193,6 @@ class Pool:
                     yield task, reply
                 if job.alive:
                     continue
-                self.selector.unregister(job.stdout)
                 self.jobs.remove(job)
                 job.stop(now=True)
                 for position, task in enumerate(job.pending.values()):
@@ -209,28 +210,44 @@ class Pool:
     def close(self, now: bool = False) -> None:
         for job in self.jobs:
             job.stop(now)
-        self.selector.close()
 
 
 class Job:
-    """One ``grader.course.job`` process and the tasks it holds."""
+    """One ``grader.course.job`` process and the tasks it holds.
 
-    def __init__(self, spec: Path, sandbox: str) -> None:
+    A thread reads what it answers (any system: Windows cannot ``select`` on a pipe) and sets
+    ``wakeup``; ``read`` takes the answers in the batch's thread.
+    """
+
+    def __init__(self, spec: Path, sandbox: str, wakeup: threading.Event) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "grader.course.job", str(spec), sandbox],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            start_new_session=True,  # Ctrl-C reaches the batch, which stops the jobs in order
             env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+            **portable.own_group(),  # Ctrl-C reaches the batch, which stops the jobs in order
         )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.stdin: IO[bytes] = self.proc.stdin
         self.stdout: IO[bytes] = self.proc.stdout
-        os.set_blocking(self.stdout.fileno(), False)
+        self.inbox: queue.SimpleQueue[bytes] = queue.SimpleQueue()  # b"": the job's output ended
+        self.wakeup = wakeup
+        threading.Thread(target=self._listen, daemon=True).start()
         self.pending: dict[int, Task] = {}
         self.buf = b""
         self.alive = True
         self.progressed = time.monotonic()  # when it started, or last answered
+
+    def _listen(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.stdout.fileno(), 1 << 20)
+            except (OSError, ValueError):
+                chunk = b""
+            self.inbox.put(chunk)
+            self.wakeup.set()
+            if not chunk:
+                return
 
     def send(self, task: Task) -> None:
         if not self.pending:  # idle until now: its patience starts with this task
@@ -244,15 +261,12 @@ class Job:
         self.pending[task.id] = task
 
     def read(self) -> list[dict[str, Any]]:
-        try:
-            chunk = os.read(self.stdout.fileno(), 1 << 20)
-        except BlockingIOError:
-            return []
-        except OSError:
-            chunk = b""
-        if not chunk:
-            self.alive = False
-        self.buf += chunk
+        """The answers that came in full since the last call (never blocks)."""
+        while not self.inbox.empty():
+            chunk = self.inbox.get()
+            if not chunk:
+                self.alive = False
+            self.buf += chunk
         *lines, self.buf = self.buf.split(b"\n")
         return [json.loads(line) for line in lines if line.strip()]
 
@@ -271,11 +285,7 @@ class Job:
             except subprocess.TimeoutExpired:
                 continue
         else:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-        with contextlib.suppress(OSError):
-            self.stdout.close()
+            portable.end_group(self.proc)
 
 
 # ---------------------------------------------------------------------------------------------

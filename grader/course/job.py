@@ -1,7 +1,8 @@
 """A batch job: one process that grades, one at a time, the submissions ``batch`` hands it.
 
 Started by ``batch`` as ``python -m grader.course.job SPEC SANDBOX``. It loads the problem once
-(from the cache), keeps a fork server for its workers and an advisor for wrong answers, then reads
+(from the cache), keeps a fork server for its workers (none in the portable mode: each
+submission gets a fresh interpreter) and an advisor for wrong answers, then reads
 tasks and answers each on its own line. It holds expected values, so it is the grader's side:
 nothing here runs a submission's code, and it is not ptrace-able by the submissions' uid.
 
@@ -16,7 +17,6 @@ the job; SIGTERM ends it after cleaning up.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import signal
@@ -29,12 +29,10 @@ from grader.errors import SpecError, UsageError
 from grader.pipeline import advisor_for, cases_of, reference_timer, run_cases
 from grader.problem.spec import load_problem
 from grader.problem.yamlmap import load
+from grader.run import capabilities
 from grader.run.prefork import ForkServer, ServerGone
 from grader.run.sandbox import Sandbox
 from grader.submission.source import normalised_hash, read_submission
-
-PR_SET_DUMPABLE = 4
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 
 
 def serve(spec: Path, mode: str, tasks: IO[str], replies: IO[str]) -> None:
@@ -50,7 +48,8 @@ def serve(spec: Path, mode: str, tasks: IO[str], replies: IO[str]) -> None:
         return
     advisor = advisor_for(problem)
     timer = reference_timer(problem, cases)  # times the reference once, for a too-slow answer
-    with ForkServer(mode) as server:
+    # the portable mode has no fork server: each submission gets a fresh interpreter
+    with ForkServer(mode) if mode != "portable" else contextlib.nullcontext() as server:
         reply({"kind": "ready"})
         for line in tasks:
             task = json.loads(line)
@@ -64,7 +63,8 @@ def serve(spec: Path, mode: str, tasks: IO[str], replies: IO[str]) -> None:
                 continue
             for attempt in (1, 2):  # a fork server that failed twice in a row is a real fault
                 try:
-                    with Sandbox(server=server) as box:
+                    box = Sandbox(server=server) if server else Sandbox("portable")
+                    with box:
                         result = run_cases(
                             submission, problem, cases, box, advisor=advisor, timer=timer
                         )
@@ -89,12 +89,7 @@ def main(argv: list[str]) -> None:
     os.dup2(2, 1)  # anything printed by accident goes to stderr, never into the replies
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch handles Ctrl-C and tells us
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds: workers killed, dirs gone
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None)
-        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-        # results of a few MB reuse heap memory instead of faulting in fresh pages each time
-        libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)
-        libc.mallopt(M_TRIM_THRESHOLD, 256 << 20)
+    capabilities.private_memory()  # not ptrace-able; results of a few MB reuse heap memory
     try:
         serve(Path(argv[1]), argv[2], sys.stdin, replies)
     except BrokenPipeError:  # the batch went away (killed): nobody is left to answer

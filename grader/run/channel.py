@@ -1,28 +1,28 @@
 """The worker process and its pipes, from the grader's side: start it, talk to it, read it strictly.
 
-``Worker`` owns one child process (started by ``launch`` or forked by ``prefork``) and three
-pipes: commands to it (JSON lines), records from it (a JSON header line, then raw float64 bytes
-for a value), and its printed output. ``receive`` accepts a record only if it is well formed, of
-a kind expected at that point, for the case asked, within size limits, and the last thing the
-child sent; otherwise it raises ``Stop`` with the verdict to give (``crashed``, or
-``time_limit`` at the deadline).
+``Worker`` owns one child process (started by ``launch``, ``portable`` or forked by ``prefork``)
+and three pipes (moved by ``pipes``): commands to it (JSON lines), records from it (a JSON header
+line, then raw float64 bytes for a value), and its printed output. ``receive`` accepts a record
+only if it is well formed, of a kind expected at that point, for the case asked, within size
+limits, and the last thing the child sent; otherwise it raises ``Stop`` with the verdict to give
+(``crashed``, or ``time_limit`` at the deadline).
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import math
 import os
-import selectors
 import signal
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from grader.model import CHILD_VERDICTS, Verdict
+from grader.run import capabilities
+from grader.run.pipes import Pipes, PipesFactory, SelectorPipes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 MAX_HEADER = 64 * 1024  # bytes of one JSON header line from the child, newline included
 MAX_MESSAGE = 2000  # characters of one message from the child
 MAX_DIMS = 8  # dimensions of a result
-F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
-PIPE_SIZE = 1 << 20
 _MALFORMED = "the process sent malformed data on the result channel"
 SETUP_REPLIES = frozenset({"ready", "failed"})
 CASE_REPLIES = frozenset({"value", "error"})
@@ -57,7 +55,8 @@ def clean_text(text: str, limit: int = MAX_MESSAGE) -> str:
 
 
 class Process(Protocol):
-    """A started worker, however it was started (``launch.Spawned``, ``prefork.Forked``)."""
+    """A started worker, however it was started (``launch.Spawned``, ``portable.Portable``,
+    ``prefork.Forked``)."""
 
     def wait(self, timeout: float) -> int | None:
         """Its exit status (minus the signal that killed it), or None if still running."""
@@ -68,6 +67,10 @@ class Process(Protocol):
     def exit_signal(self, code: int) -> int | None:
         """The signal that ended it, from the status ``wait`` gave."""
 
+    def limit_memory(self, nbytes: int) -> bool:
+        """Cap the memory of it and all it starts, where its launcher can (a Windows Job
+        Object); False where the worker's own RLIMIT_AS is the cap."""
+
 
 Spawn = Callable[[int, int, int], Process]
 
@@ -76,34 +79,36 @@ class Worker:
     """One worker process and the three pipes that connect it to us."""
 
     def __init__(
-        self, spawn: Spawn, capture: Capture, clock: Callable[[], float] = time.monotonic
+        self,
+        spawn: Spawn,
+        capture: Capture,
+        clock: Callable[[], float] = time.monotonic,
+        pipes: PipesFactory = SelectorPipes,
     ) -> None:
         """``spawn(commands, records, output)`` starts the child on the child's pipe ends;
-        ``clock`` is what deadlines are measured on."""
-        cmd_r, self.cmd_w = os.pipe()
-        self.rec_r, rec_w = os.pipe()
-        with contextlib.suppress(OSError):  # Linux: 1 MiB pipes move big results in few wakeups
-            fcntl.fcntl(rec_w, F_SETPIPE_SZ, PIPE_SIZE)
-        self.out_r, out_w = os.pipe()
+        ``clock`` is what deadlines are measured on; ``pipes`` moves the bytes."""
+        cmd_r, cmd_w = os.pipe()
+        rec_r, rec_w = os.pipe()
+        capabilities.enlarge_pipe(rec_w)
+        out_r, out_w = os.pipe()
         try:
             self.proc = spawn(cmd_r, rec_w, out_w)
+        except BaseException:
+            for fd in (cmd_w, rec_r, out_r):
+                os.close(fd)
+            raise
         finally:
             for fd in (cmd_r, rec_w, out_w):
                 os.close(fd)
-        for fd in (self.rec_r, self.out_r, self.cmd_w):
-            os.set_blocking(fd, False)
-        self.selector = selectors.DefaultSelector()
-        self.selector.register(self.rec_r, selectors.EVENT_READ)
-        self.selector.register(self.out_r, selectors.EVENT_READ)
-        self.capture = capture
+        self.pipes: Pipes = pipes(cmd_w, rec_r, out_r, capture, clock)
+        self.scratch = memoryview(bytearray(1 << 16))  # where header bytes are read into
         self.buf = bytearray()
-        self.outgoing = b""
         self.alive = True
         self.closed = False
         self.clock = clock
         self.started = clock()
         self.cpu_hard_limit = math.inf  # seconds of CPU, once ``setup`` has set the limit
-        self.out_open = True
+        self.memory_capped = False  # by the launcher (see ``Process.limit_memory``)
 
     # -- talking -------------------------------------------------------------------------
 
@@ -111,6 +116,7 @@ class Worker:
         """Send the ``setup`` command. Its ``limits.cpu`` is the soft CPU limit; the worker sets
         the hard one a second later, so a SIGKILL after that long may be the limit's."""
         self.cpu_hard_limit = message["limits"]["cpu"] + 1
+        self.memory_capped = self.proc.limit_memory(message["limits"]["as"])
         self.send(message)
 
     def send(self, message: Mapping[str, Any]) -> None:
@@ -118,10 +124,7 @@ class Worker:
 
     def send_line(self, line: str) -> None:
         """Queue one JSON command (already encoded, without its newline)."""
-        pending = bool(self.outgoing)
-        self.outgoing += line.encode() + b"\n"
-        if not pending:
-            self.selector.register(self.cmd_w, selectors.EVENT_WRITE)
+        self.pipes.send(line.encode() + b"\n")
 
     def receive(
         self,
@@ -165,6 +168,7 @@ class Worker:
         return header, data.view("<f8").reshape(shape)
 
     def _nothing_more(self, more: bool) -> None:
+        self.buf += self.pipes.pending()
         if self.buf and not more:
             raise Stop(Verdict.CRASHED, "the process sent data it was not asked for")
 
@@ -172,7 +176,8 @@ class Worker:
         while (end := self.buf.find(b"\n")) < 0:
             if len(self.buf) > MAX_HEADER:
                 raise Stop(Verdict.CRASHED, _MALFORMED)
-            self._pump(deadline)
+            count = self._read(deadline, self.scratch)
+            self.buf += self.scratch[:count]
         raw, self.buf = bytes(self.buf[:end]), self.buf[end + 1 :]
         try:
             header = json.loads(raw)
@@ -191,69 +196,22 @@ class Worker:
         view[:have] = self.buf[:have]
         del self.buf[:have]
         while have < nbytes:
-            have += self._pump(deadline, into=view[have:])
+            have += self._read(deadline, view[have:])
         return data
 
-    def _pump(self, deadline: float, into: memoryview | None = None) -> int:
-        """Wait for one event before ``deadline``: move bytes between us and the child.
-
-        Record bytes go ``into`` the view when one is given (their count is returned), else onto
-        ``buf`` (0 is returned).
-        """
-        remaining = deadline - self.clock()
-        if remaining <= 0:
-            raise Stop(Verdict.TIME_LIMIT, "")
-        read = 0
-        for key, _ in self.selector.select(remaining):
-            fd = key.fd
-            if fd == self.out_r:
-                self.drain_output()
-            elif fd == self.cmd_w:
-                self._write_pending()
-            elif into is not None:
-                try:
-                    read = os.readv(fd, [into])
-                except BlockingIOError:
-                    continue
-                if read == 0:
-                    raise self._death()
-            else:
-                try:
-                    chunk = os.read(fd, 1 << 16)
-                except BlockingIOError:
-                    continue
-                if not chunk:
-                    raise self._death()
-                self.buf += chunk
-        return read
-
-    def _write_pending(self) -> None:
+    def _read(self, deadline: float, into: memoryview) -> int:
+        """Record bytes into ``into`` (at least one); Stop at the deadline or the pipe's end."""
         try:
-            written = os.write(self.cmd_w, self.outgoing)
-        except BlockingIOError:
-            return
-        except BrokenPipeError:
-            self.outgoing = b""
-            self.selector.unregister(self.cmd_w)
-            return
-        self.outgoing = self.outgoing[written:]
-        if not self.outgoing:
-            self.selector.unregister(self.cmd_w)
+            count = self.pipes.read(deadline, into)
+        except TimeoutError:
+            raise Stop(Verdict.TIME_LIMIT, "") from None
+        if count == 0:
+            raise self._death()
+        return count
 
     def drain_output(self) -> None:
-        """Read what the child printed so far (never blocks; stops for good at end of file)."""
-        while self.out_open:
-            try:
-                chunk = os.read(self.out_r, 1 << 16)
-            except BlockingIOError:
-                return
-            except OSError:
-                chunk = b""
-            if not chunk:
-                self.out_open = False
-                self.selector.unregister(self.out_r)
-                return
-            self.capture.add(chunk)
+        """Capture what the child printed so far (never blocks for long)."""
+        self.pipes.drain_output()
 
     def _death(self) -> Stop:
         """The child closed its result pipe: wait for it and say how it ended."""
@@ -269,51 +227,66 @@ class Worker:
     # -- ending --------------------------------------------------------------------------
 
     def kill(self) -> None:
-        """Kill the child's whole process group and release the pipes; safe to call twice."""
+        """Kill the child and every process it started, and release the pipes; safe to call
+        twice."""
         if self.closed:
             return
         self.closed = True
         self.proc.kill()
         self.alive = False
-        self.drain_output()
-        self.selector.close()
-        for fd in (self.cmd_w, self.rec_r, self.out_r):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        self.pipes.drain_output()
+        self.pipes.close()
+
+
+# How Windows reports a process that crashed: the NTSTATUS code as its exit status.
+WINDOWS_CRASHES = {
+    0xC0000005: "access violation",
+    0xC00000FD: "stack overflow",
+    0xC0000409: "stack buffer overrun",
+    0xC0000017: "out of memory",
+    0xC000001D: "illegal instruction",
+    0xC0000094: "integer division by zero",
+}
 
 
 def describe_exit(sig: int | None, code: int, cpu_spent: bool = False) -> tuple[Verdict, str]:
     """A verdict and plain words for a process that ended mid-case by ``sig`` or with ``code``."""
     if sig is not None:
         name = signal.Signals(sig).name if sig in signal.Signals.__members__.values() else str(sig)
-        if sig == signal.SIGXCPU:
+        if sig == getattr(signal, "SIGXCPU", None):
             return Verdict.TIME_LIMIT, "the CPU time limit was reached"
         if sig == signal.SIGSEGV:
             return Verdict.CRASHED, "the process crashed (segmentation fault)"
-        if sig == signal.SIGXFSZ:
+        if sig == getattr(signal, "SIGXFSZ", None):
             return Verdict.CRASHED, "the process wrote a file larger than allowed"
-        if sig == signal.SIGKILL and cpu_spent:  # RLIMIT_CPU's hard limit, SIGXCPU ignored
+        if sig == getattr(signal, "SIGKILL", None) and cpu_spent:  # RLIMIT_CPU's hard limit
             return Verdict.TIME_LIMIT, "killed (SIGKILL) at the CPU time limit"
         return Verdict.CRASHED, f"the process was killed by signal {name}"
+    if (code & 0xFFFFFFFF) in WINDOWS_CRASHES:
+        return Verdict.CRASHED, f"the process crashed ({WINDOWS_CRASHES[code & 0xFFFFFFFF]})"
     return Verdict.CRASHED, f"the process exited (status {code}) before returning a result"
 
 
 class Capture:
-    """Printed output: kept up to ``limit`` bytes, then counted and dropped."""
+    """Printed output: kept up to ``limit`` bytes, then counted and dropped (thread-safe: the
+    portable mode's output thread adds while the run takes)."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.kept = bytearray()
         self.dropped = 0
         self.mark = 0
+        self.lock = threading.Lock()
 
     def add(self, chunk: bytes) -> None:
-        room = max(0, self.limit - len(self.kept))
-        self.kept += chunk[:room]
-        self.dropped += max(0, len(chunk) - room)
+        with self.lock:
+            room = max(0, self.limit - len(self.kept))
+            self.kept += chunk[:room]
+            self.dropped += max(0, len(chunk) - room)
 
     def take(self) -> str:
         """Output since the last ``take``, as safe text."""
-        piece = bytes(self.kept[self.mark :])
-        self.mark = len(self.kept)
+        with self.lock:
+            piece = bytes(self.kept[self.mark :])
+            self.mark = len(self.kept)
         return clean_text(piece.decode("utf-8", "replace"), self.limit)

@@ -1,23 +1,26 @@
 """How a worker process is started: the isolation mode, its command line, and what is left behind.
 
-Two modes (``--sandbox auto|on|off``):
+Three modes (``--sandbox auto|on|off|portable``):
 
 * ``bubblewrap``: the worker runs under ``bwrap`` in new user, PID, network, IPC and UTS
   namespaces, as uid 65534, dying with its parent, seeing read-only only what it needs (the
   interpreter, its libraries and site-packages, and the worker script) plus its own working
   directory; no problems, no reference, no home directory, no network.
 * ``process``: a plain child process in its own session, with the same limits and environment but
-  the file system of the user running the grader.
+  the file system of the user running the grader (narrowed by Landlock where the kernel has it).
+* ``portable`` (``portable.py``): what holds on any system Python runs on; the only mode on macOS
+  and Windows.
 
-``auto`` picks bubblewrap where it works (probed once per process), else process; ``on`` insists.
-The grader process is a child subreaper, so that a process that escapes the worker's session
+``auto`` picks bubblewrap where it works (probed once per process), else process where Linux's
+process mechanisms are there (``capabilities.linux_processes``), else portable; ``on`` insists on
+bubblewrap; ``off`` is process, or portable where process cannot run. In the Linux modes the
+grader process is a child subreaper, so that a process that escapes the worker's session
 (``start_new_session=True``) is re-parented to the grader and killed when the run ends.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
 import os
 import shutil
@@ -28,123 +31,52 @@ import sys
 from pathlib import Path
 
 from grader.errors import UsageError
+from grader.run import capabilities
+from grader.run.capabilities import BWRAP_ISOLATE, NOBODY
+from grader.run.capabilities import bwrap_problem as bwrap_problem
 
 WORKER = Path(__file__).resolve().parent / "child" / "worker.py"
 FORKSERVER = WORKER.with_name("forkserver.py")
 PACK = Path(__file__).resolve().parent.parent / "pack"  # the shipped problems and references
-NOBODY = 65534
-PR_SET_CHILD_SUBREAPER = 36
-INSIDE = "/grader"
-# new user, PID, network, IPC, UTS and cgroup namespaces; uid/gid nobody; killed with its parent
-ISOLATE = [
-    "--unshare-all",
-    "--die-with-parent",
-    "--new-session",
-    "--uid",
-    str(NOBODY),
-    "--gid",
-    str(NOBODY),
-]  # where the working directory and the worker appear inside bubblewrap
-
-
-class BwrapProbe:
-    """Whether bubblewrap works here: probed at most once, or told the answer (``assume``:
-    ``cache.probe_sandbox`` remembers it between processes)."""
-
-    def __init__(self) -> None:
-        self.known = False
-        self.problem: str | None = None  # None: it works; else why not
-
-    def answer(self) -> str | None:
-        if not self.known:
-            self.problem, self.known = _probe_bwrap(), True
-        return self.problem
-
-    def assume(self, problem: str | None) -> None:
-        self.problem, self.known = problem, True
-
-
-@functools.cache
-def bwrap_probe() -> BwrapProbe:
-    """This process's probe: the machine does not change under a running grader."""
-    return BwrapProbe()
-
-
-def bwrap_problem() -> str | None:
-    """None when bubblewrap works on this machine; else the reason it does not (probed once
-    per process, unless ``assume`` was told the answer: ``cache.probe_sandbox`` remembers it)."""
-    return bwrap_probe().answer()
-
-
-def _probe_bwrap() -> str | None:
-    exe = shutil.which("bwrap")
-    if exe is None:
-        return "bubblewrap is not installed (Debian: apt-get install bubblewrap)"
-    try:
-        done = subprocess.run(
-            [exe, "--ro-bind", "/", "/", *ISOLATE, "true"],
-            capture_output=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bubblewrap does not run: {exc}"
-    if done.returncode == 0:
-        return None
-    error = done.stderr.decode(errors="replace").strip().splitlines()
-    return "bubblewrap cannot create namespaces here" + (f" ({error[-1]})" if error else "")
+INSIDE = "/grader"  # where the working directory and the worker appear inside bubblewrap
+MODES = ("auto", "on", "off", "portable")  # what may be asked for (--sandbox)
 
 
 def assume(problem: str | None) -> None:
     """Take ``problem`` as the probe's answer (None: bubblewrap works), found out earlier."""
-    bwrap_probe().assume(problem)
-
-
-_SYSCTLS = (
-    "/proc/sys/kernel/unprivileged_userns_clone",
-    "/proc/sys/user/max_user_namespaces",
-    "/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
-)
+    capabilities.bwrap_probe().assume(problem)
 
 
 def probe_key() -> str | None:
-    """What decides the probe's answer, hashed: the bwrap binary, the kernel, the user and the
-    sysctls that allow user namespaces; None when bwrap is not installed."""
-    import hashlib
-
-    exe = shutil.which("bwrap")
-    if exe is None:
-        return None
-    parts = [exe, str(os.getuid()), " ".join(os.uname())]
-    with contextlib.suppress(OSError):
-        stat = os.stat(exe)
-        parts.append(f"{stat.st_size}:{stat.st_mtime_ns}")
-    for path in _SYSCTLS:
-        try:
-            parts.append(Path(path).read_text().strip())
-        except OSError:
-            parts.append("-")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+    """What decides the probe's answer, hashed (``capabilities.bwrap_probe_key``); None where
+    there is nothing to remember."""
+    return capabilities.bwrap_probe_key()
 
 
 def resolve(requested: str) -> str:
-    """``auto|on|off`` -> ``bubblewrap|process``; ``on`` without bubblewrap is a UsageError."""
+    """``auto|on|off|portable`` -> ``bubblewrap|process|portable``.
+
+    ``on`` without bubblewrap is a UsageError that says why.
+    """
+    if requested not in MODES:
+        raise ValueError(f"unknown sandbox mode {requested!r}; one of {', '.join(MODES)}")
+    if requested == "portable":
+        return "portable"
+    linux = capabilities.linux_processes() is None
     if requested == "off":
-        return "process"
+        return "process" if linux else "portable"
     problem = bwrap_problem()
     if problem is None:
         return "bubblewrap"
     if requested == "on":
-        raise UsageError(
-            f"--sandbox on: {problem}; use --sandbox auto to fall back to process isolation"
-        )
-    return "process"
+        fallback = "process isolation" if linux else "the portable mode"
+        raise UsageError(f"--sandbox on: {problem}; use --sandbox auto to fall back to {fallback}")
+    return "process" if linux else "portable"
 
 
 def environment(home: str) -> dict[str, str]:
     """The whole environment of the worker: nothing of the grader's is passed on."""
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
+    env = {
         "HOME": home,
         "TMPDIR": home,
         "LANG": "C.UTF-8",
@@ -154,6 +86,18 @@ def environment(home: str) -> dict[str, str]:
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
     }
+    if sys.platform == "win32":  # Windows and its DLLs need to know where Windows is
+        root = os.environ.get("SYSTEMROOT", r"C:\Windows")
+        env.update(
+            SYSTEMROOT=root,
+            PATH=rf"{root}\System32;{root}",
+            TEMP=home,
+            TMP=home,
+            USERPROFILE=home,
+        )
+    else:
+        env["PATH"] = "/usr/local/bin:/usr/bin:/bin"
+    return env
 
 
 def readable_paths() -> list[str]:
@@ -182,7 +126,7 @@ def command(mode: str, workdir: Path, script: Path, fds: dict[str, int]) -> list
         return [*python, str(script), *options]
     argv = [
         shutil.which("bwrap") or "bwrap",
-        *ISOLATE,
+        *BWRAP_ISOLATE,
         "--proc",
         "/proc",
         "--dev",
@@ -262,6 +206,9 @@ class Spawned:
             self.killed = True
             stop(self.proc)
 
+    def limit_memory(self, nbytes: int) -> bool:
+        return False  # the worker's RLIMIT_AS does
+
     def exit_signal(self, code: int) -> int | None:
         """The signal that ended the worker (bwrap reports it as 128 + signal)."""
         if code < 0:
@@ -271,8 +218,13 @@ class Spawned:
         return None
 
 
-def fence(mode: str, work: str) -> dict[str, list[str]]:
-    """What Landlock lets the worker touch: read the interpreter, write ``work`` (as it sees it)."""
+def fence(mode: str, work: str) -> dict[str, list[str]] | None:
+    """What Landlock lets the worker touch: read the interpreter, write ``work`` (as it sees it).
+
+    None in the portable mode, which does not use Landlock.
+    """
+    if mode == "portable":
+        return None
     code = [f"{INSIDE}/{WORKER.name}"] if mode == "bubblewrap" else [str(WORKER)]
     return {"read": [*_without(readable_paths(), PACK), *code], "write": [work, "/dev/null"]}
 
@@ -297,8 +249,9 @@ def _without(paths: list[str], hidden: Path) -> list[str]:
     return out
 
 
-def describe(mode: str, landlock: str | None) -> str:
-    """The isolation in words, for reports."""
+def describe(mode: str, landlock: str | None, unenforced: frozenset[str] = frozenset()) -> str:
+    """The isolation of the Linux modes in words, for reports; ``unenforced``: the resource
+    limits the worker could not set (none, on Linux)."""
     fenced = (
         (
             "Landlock: reads limited to the interpreter and its libraries, writes to the "
@@ -307,9 +260,10 @@ def describe(mode: str, landlock: str | None) -> str:
         if landlock is None
         else f"no Landlock ({landlock})"
     )
+    lacking = "".join(f"; limit not enforced: {name}" for name in sorted(unenforced))
     if mode == "bubblewrap":
-        return f"bubblewrap (namespaces, uid {NOBODY}, no network); {fenced}"
-    return f"process (own session, limits, scrubbed environment); {fenced}"
+        return f"bubblewrap (namespaces, uid {NOBODY}, no network); {fenced}{lacking}"
+    return f"process (own session, limits, scrubbed environment); {fenced}{lacking}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,18 +287,14 @@ class Reaper:
 
     def adopt_orphans(self) -> None:
         """Make orphaned descendants re-parent to this process (Linux); harmless elsewhere."""
-        if self.adopting:
-            return
-        self.adopting = True
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        if not self.adopting:
+            self.adopting = capabilities.become_subreaper()
 
     def kill_orphans(self) -> int:
         """Kill and reap every child of this process that is not live; returns how many."""
         killed = 0
         for _ in range(50):  # each round may re-parent the killed processes' children to us
-            orphans = [pid for pid in _children() if pid not in self.live]
+            orphans = [pid for pid in capabilities.children() if pid not in self.live]
             if not orphans:
                 break
             for pid in orphans:
@@ -360,16 +310,3 @@ class Reaper:
 def reaper() -> Reaper:
     """The one Reaper of this process."""
     return Reaper()
-
-
-def _children() -> list[int]:
-    pids: list[int] = []
-    try:
-        tasks = os.listdir(f"/proc/{os.getpid()}/task")
-    except OSError:
-        return pids
-    for task in tasks:
-        with contextlib.suppress(OSError, ValueError):
-            text = Path(f"/proc/{os.getpid()}/task/{task}/children").read_text()
-            pids += [int(p) for p in text.split()]
-    return pids

@@ -185,6 +185,9 @@ class Forked:
         except ServerGone:
             self.server.restart()
 
+    def limit_memory(self, nbytes: int) -> bool:
+        return False  # the worker's RLIMIT_AS does
+
     def exit_signal(self, code: int) -> int | None:
         return -code if code < 0 else None
 

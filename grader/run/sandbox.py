@@ -15,7 +15,6 @@ such cases in a row, or when the total time is spent, the remaining cases are ``
 from __future__ import annotations
 
 import math
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader.model import CaseInput, ErrorKind, Limits, Outcome, Run, SubmissionError, Verdict
-from grader.run import launch
+from grader.run import launch, portable
 from grader.run.channel import (
     CASE_REPLIES,
     FINISH_REPLIES,
@@ -36,6 +35,7 @@ from grader.run.channel import (
     Worker,
     clean_text,
 )
+from grader.run.pipes import SelectorPipes, ThreadPipes
 from grader.run.sendahead import SendAhead
 
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ class Sandbox:
         self.clock = clock
         self.on_outcome = on_outcome
         self.landlock: str | None = "not started"  # None once the worker confirms Landlock
+        self.unenforced: frozenset[str] = frozenset()  # resource limits that do not hold
         if server is None:
             self.workdir = Path(tempfile.mkdtemp(prefix="grader-run-"))
             self.work = launch.inside(self.mode, self.workdir)
@@ -83,12 +84,15 @@ class Sandbox:
         self.child: Worker | None = self._worker()
 
     def _worker(self) -> Worker:
-        return Worker(self._spawn, self.capture, self.clock)
+        pipes = ThreadPipes if self.mode == "portable" else SelectorPipes
+        return Worker(self._spawn, self.capture, self.clock, pipes)
 
     def _spawn(self, cmd_fd: int, rec_fd: int, out_fd: int) -> Process:
-        if self.server is None:
-            return launch.Spawned(self.mode, self.workdir, cmd_fd, rec_fd, out_fd)
-        return self.server.fork(self.work, cmd_fd, rec_fd, out_fd)
+        if self.server is not None:
+            return self.server.fork(self.work, cmd_fd, rec_fd, out_fd)
+        if self.mode == "portable":
+            return portable.Portable(self.workdir, cmd_fd, rec_fd, out_fd)
+        return launch.Spawned(self.mode, self.workdir, cmd_fd, rec_fd, out_fd)
 
     @staticmethod
     def cpu_seconds(limits: Limits) -> int:
@@ -97,7 +101,9 @@ class Sandbox:
 
     @property
     def isolation(self) -> str:
-        return launch.describe(self.mode, self.landlock)
+        if self.mode == "portable":
+            return portable.describe(self.unenforced)
+        return launch.describe(self.mode, self.landlock, self.unenforced)
 
     def __enter__(self) -> Sandbox:
         return self
@@ -110,7 +116,7 @@ class Sandbox:
         self._end_worker()
         if self.server is not None:
             self.server.settle()  # the server has killed and reaped everything of this run
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        portable.remove_dir(self.workdir)
 
     def _end_worker(self) -> None:
         if self.child is not None:
@@ -239,6 +245,7 @@ class Sandbox:
         if header["kind"] == "ready":
             refused = header.get("landlock")
             self.landlock = None if refused is None else clean_text(str(refused), 200)
+            self.unenforced = _unenforced(header.get("unenforced"), child.memory_capped)
             return None
         child.drain_output()
         try:
@@ -318,3 +325,10 @@ class Sandbox:
         if header.get("kind") != "done":
             return SubmissionError(ErrorKind.CRASHED, "the process did not finish cleanly", None)
         return None
+
+
+def _unenforced(names: object, memory_capped: bool) -> frozenset[str]:
+    """The resource limits the worker said it could not set, less what its launcher caps."""
+    known = {"as", "cpu", "fsize", "nofile", "core"}
+    got = frozenset(n for n in names if n in known) if isinstance(names, list) else frozenset()
+    return got - {"as"} if memory_capped else got

@@ -1,6 +1,7 @@
 """The child side of a run: import the submission, call it on each case's inputs, send back floats.
 
-Run as a script (``python -I worker.py --cmd-fd N --rec-fd M``) in a fresh process: it imports only
+Run as a script (``python -I worker.py --cmd-fd N --rec-fd M``, or ``--stdio`` in the portable
+mode: commands on stdin, records on stdout) in a fresh process: it imports only
 the standard library and numpy, so it needs nothing from the grader's package at run time. It
 never sees an expected value; it receives the arguments of one case at a time and answers with
 what the submission returned, converted here to float64.
@@ -21,7 +22,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import resource
 import sys
 import traceback
 import types
@@ -150,14 +150,50 @@ def _flush_output() -> None:
             pass
 
 
-def _apply_limits(limits: Mapping[str, int]) -> None:
+def _apply_limits(limits: Mapping[str, int]) -> list[str]:
+    """Set the resource limits this system has; returns the names of those that do not hold.
+
+    ``cpu`` is the soft limit (SIGXCPU); the hard one (SIGKILL) is a second later. Windows has
+    no ``resource`` module: its launcher caps what it can, and the grader says what it cannot.
+    """
+    try:
+        import resource
+    except ImportError:
+        return sorted(limits)
+    unenforced = []
     for name, value in limits.items():
-        which = getattr(resource, f"RLIMIT_{name.upper()}")
+        which = getattr(resource, f"RLIMIT_{name.upper()}", None)
+        if which is None:
+            unenforced.append(name)
+            continue
         soft, hard = (value, value + 1) if name == "cpu" else (value, value)
-        _, current_hard = resource.getrlimit(which)
-        if current_hard != resource.RLIM_INFINITY:
-            soft, hard = min(soft, current_hard), min(hard, current_hard)
-        resource.setrlimit(which, (soft, hard))
+        try:
+            _, current_hard = resource.getrlimit(which)
+            if current_hard != resource.RLIM_INFINITY:
+                soft, hard = min(soft, current_hard), min(hard, current_hard)
+            resource.setrlimit(which, (soft, hard))
+        except (OSError, ValueError):  # e.g. macOS refuses RLIMIT_AS
+            unenforced.append(name)
+    return unenforced
+
+
+def _stdio_channels() -> tuple[int, int]:
+    """The portable mode's channels: commands on stdin, records on stdout. Both move to new
+    descriptors no child process inherits; stdin becomes empty and stdout joins stderr, the
+    pipe of printed output, so what the submission prints cannot reach the record channel."""
+    cmd_fd, rec_fd = os.dup(0), os.dup(1)
+    empty = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(empty, 0)
+    os.close(empty)
+    os.dup2(2, 1)
+    if sys.platform == "win32":  # processes the submission starts inherit the standard handles
+        import ctypes
+        import msvcrt
+
+        kernel32 = ctypes.WinDLL("kernel32")
+        for fd, std in ((0, -10), (1, -11), (2, -12)):  # STD_INPUT/OUTPUT/ERROR_HANDLE
+            kernel32.SetStdHandle(std, msvcrt.get_osfhandle(fd))
+    return cmd_fd, rec_fd
 
 
 # Landlock (Linux >= 5.13): an unprivileged process can give up file system access for itself and
@@ -322,16 +358,20 @@ def _run_case(
 
 
 def main(argv: list[str]) -> None:
-    cmd_fd, rec_fd = int(argv[argv.index("--cmd-fd") + 1]), int(argv[argv.index("--rec-fd") + 1])
+    if "--stdio" in argv:
+        cmd_fd, rec_fd = _stdio_channels()
+    else:
+        cmd_fd = int(argv[argv.index("--cmd-fd") + 1])
+        rec_fd = int(argv[argv.index("--rec-fd") + 1])
     channel = Channel(cmd_fd, rec_fd)
     setup = channel.receive()
-    _apply_limits(setup["limits"])
+    unenforced = _apply_limits(setup["limits"])
     fence = setup.get("landlock")
     landlock = _landlock(fence["read"], fence["write"]) if fence else "not asked for"
     func = _import(channel, setup)
     if func is None:
         os._exit(0)
-    channel.send({"kind": "ready", "landlock": landlock})
+    channel.send({"kind": "ready", "landlock": landlock, "unenforced": unenforced})
     while True:
         message = channel.receive()
         if message["op"] == "finish":

@@ -1,0 +1,221 @@
+"""What this system offers for isolating a run, and the one door to each Linux-only facility.
+
+The grader runs on Linux, macOS and Windows. The strong isolation modes lean on Linux: a child
+subreaper (``prctl``), the process table under ``/proc``, ``fork`` for the batch fork server,
+resource limits in the worker, bubblewrap's namespaces. Each facility of the grader's side is
+reached through a function here, after a check, and nothing else in the package imports
+``fcntl`` or calls ``prctl``; where one is missing the grader falls back to the portable mode
+(``portable.py``) and says so in the result's isolation field. (The worker's side, a separate
+program, checks its own: ``child/worker.py`` applies the resource limits it can and reports the
+rest; the fork server runs only where ``linux_processes`` said yes.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+import os
+import select
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+F_SETPIPE_SZ = 1031  # Linux's fcntl command, when the fcntl module does not name it
+PIPE_SIZE = 1 << 20
+# new user, PID, network, IPC, UTS and cgroup namespaces; uid/gid nobody; killed with its parent
+NOBODY = 65534
+BWRAP_ISOLATE = (
+    "--unshare-all",
+    "--die-with-parent",
+    "--new-session",
+    "--uid",
+    str(NOBODY),
+    "--gid",
+    str(NOBODY),
+)
+
+WINDOWS = sys.platform == "win32"
+
+
+@functools.cache
+def linux_processes() -> str | None:
+    """None when the process and bubblewrap modes can run here; else what is missing.
+
+    They need Linux's ``prctl`` (subreaper, death signal), ``/proc`` (to find what a submission
+    left behind), ``fork`` (the batch fork server), and ``resource`` and ``fcntl``.
+    """
+    if not sys.platform.startswith("linux"):
+        return f"the process isolation needs Linux (this is {sys.platform})"
+    if not hasattr(os, "fork"):
+        return "os.fork is not available"
+    for module in ("resource", "fcntl"):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            return f"the {module} module is not available"
+    if not Path(f"/proc/{os.getpid()}/task").is_dir():
+        return "/proc is not mounted"
+    if _libc() is None:
+        return "the C library cannot be loaded through ctypes"
+    return None
+
+
+class BwrapProbe:
+    """Whether bubblewrap works here: probed at most once, or told the answer (``assume``:
+    ``cache.probe_sandbox`` remembers it between processes)."""
+
+    def __init__(self) -> None:
+        self.known = False
+        self.problem: str | None = None  # None: it works; else why not
+
+    def answer(self) -> str | None:
+        if not self.known:
+            self.problem, self.known = _probe_bwrap(), True
+        return self.problem
+
+    def assume(self, problem: str | None) -> None:
+        self.problem, self.known = problem, True
+
+
+@functools.cache
+def bwrap_probe() -> BwrapProbe:
+    """This process's probe: the machine does not change under a running grader."""
+    return BwrapProbe()
+
+
+def bwrap_problem() -> str | None:
+    """None when bubblewrap works on this machine; else the reason it does not (probed once
+    per process, unless the probe was told the answer: ``cache.probe_sandbox`` remembers it)."""
+    return bwrap_probe().answer()
+
+
+def _probe_bwrap() -> str | None:
+    missing = linux_processes()
+    if missing is not None:
+        return f"bubblewrap needs Linux's process mechanisms ({missing})"
+    exe = shutil.which("bwrap")
+    if exe is None:
+        return "bubblewrap is not installed (Debian: apt-get install bubblewrap)"
+    try:
+        done = subprocess.run(
+            [exe, "--ro-bind", "/", "/", *BWRAP_ISOLATE, "true"],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap does not run: {exc}"
+    if done.returncode == 0:
+        return None
+    error = done.stderr.decode(errors="replace").strip().splitlines()
+    return "bubblewrap cannot create namespaces here" + (f" ({error[-1]})" if error else "")
+
+
+_SYSCTLS = (
+    "/proc/sys/kernel/unprivileged_userns_clone",
+    "/proc/sys/user/max_user_namespaces",
+    "/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
+)
+
+
+def bwrap_probe_key() -> str | None:
+    """What decides the probe's answer, hashed: the bwrap binary, the kernel, the user and the
+    sysctls that allow user namespaces; None when bwrap is not installed, or cannot be (not
+    Linux: there is nothing to remember)."""
+    import hashlib
+
+    exe = shutil.which("bwrap")
+    if exe is None or linux_processes() is not None:
+        return None
+    parts = [exe, str(os.getuid()), " ".join(os.uname())]
+    with contextlib.suppress(OSError):
+        stat = os.stat(exe)
+        parts.append(f"{stat.st_size}:{stat.st_mtime_ns}")
+    for path in _SYSCTLS:
+        try:
+            parts.append(Path(path).read_text().strip())
+        except OSError:
+            parts.append("-")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+@functools.cache
+def _libc() -> Any:
+    """The C library through ctypes (Linux, where the process modes use it), or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True)
+    except (OSError, TypeError, ImportError):
+        return None
+
+
+def become_subreaper() -> bool:
+    """Make orphaned descendants re-parent to this process (Linux); False where it cannot."""
+    libc = _libc()
+    return libc is not None and libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+
+
+def children() -> list[int]:
+    """The pids of this process's children (Linux's ``/proc``); empty where unknown."""
+    pids: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{os.getpid()}/task")
+    except OSError:
+        return pids
+    for task in tasks:
+        with contextlib.suppress(OSError, ValueError):
+            text = Path(f"/proc/{os.getpid()}/task/{task}/children").read_text()
+            pids += [int(p) for p in text.split()]
+    return pids
+
+
+def enlarge_pipe(fd: int) -> None:
+    """Linux: a 1 MiB pipe moves big results in few wakeups. Elsewhere, nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import fcntl
+    except ImportError:
+        return
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", F_SETPIPE_SZ), PIPE_SIZE)
+
+
+def private_memory() -> None:
+    """For a process that holds expected values (a batch job): no process of the same user
+    may ptrace it or read its memory (Linux), and results of a few MB reuse heap memory instead
+    of faulting in fresh pages each time (glibc). Elsewhere, nothing."""
+    libc = _libc()
+    if libc is None:
+        return
+    with contextlib.suppress(AttributeError):
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+        libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)
+        libc.mallopt(M_TRIM_THRESHOLD, 256 << 20)
+
+
+def has_pending_data(fd: int) -> bool:
+    """Whether a pipe we read holds bytes not read yet (or its end): POSIX ``select``, Windows
+    ``PeekNamedPipe``. False when it cannot be told."""
+    if sys.platform == "win32":
+        import _winapi
+        import msvcrt
+
+        try:
+            available, _ = _winapi.PeekNamedPipe(msvcrt.get_osfhandle(fd), 0)
+        except OSError:
+            return False
+        return bool(available)
+    try:
+        readable, _, _ = select.select([fd], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return bool(readable)
