@@ -4,7 +4,8 @@ Measures in one run, interleaving every command in each repetition so machine no
 
 * floor: a fresh interpreter running ``import numpy``;
 * the full CLI on the reference solution (36 cases), without and with the HTML report, and in
-  process isolation (``--sandbox off``) as well as the default (bubblewrap where available);
+  process isolation (``--sandbox off``), the portable mode (``--sandbox portable``) and the
+  default (bubblewrap where available);
 * the alternative: a plain pytest file checking the same 36 cases with ``np.allclose``;
 * ``grade()`` in-process on the same file;
 * the per-case overhead: ``grade()`` on synthetic copies of the problem with N small generated
@@ -143,6 +144,9 @@ def main() -> None:
             "cli grade --no-report": run_command([py, "-m", "grader", "grade", ref, "--no-report"]),
             "cli grade --sandbox off": run_command(
                 [py, "-m", "grader", "grade", ref, "--no-report", "--sandbox", "off"]
+            ),
+            "cli grade --sandbox portable": run_command(
+                [py, "-m", "grader", "grade", ref, "--no-report", "--sandbox", "portable"]
             ),
             "cli grade --report": run_command(
                 [py, "-m", "grader", "grade", ref, "--report", str(tmp / "r.html")]

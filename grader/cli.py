@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader import __version__
+from grader import __version__, console
 from grader.errors import UsageError
 from grader.model import GRADESCOPE_VISIBILITY, Exit, Status
 
@@ -146,6 +146,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    console.prepare(sys.stdout, sys.stderr)  # no encoding error, whatever the console
     args = _parser().parse_args(argv)
     if args.command is None:
         _parser().print_help(sys.stderr)
@@ -233,7 +234,7 @@ def _grade(args: argparse.Namespace) -> int:
             report_path = None
     from grader.report import render
 
-    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    color = console.use_colour(sys.stdout)
     shown = str(report_path) if report_path else None
     sys.stdout.write(render(result, args.format, color, shown, args.hidden_visibility))
     if args.format != "text" and report_path:

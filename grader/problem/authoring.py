@@ -94,7 +94,7 @@ def new(problem_id: str, problems: Path) -> list[Path]:
     title = problem_id.replace("_", " ").capitalize()
     for path, template in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(template.format(id=problem_id, title=title))
+        path.write_text(template.format(id=problem_id, title=title), encoding="utf-8")
     return list(files)
 
 
@@ -114,5 +114,6 @@ def starter(problem: Problem, path: Path, commands: tuple[str, ...] = ("grade {f
         f'"""\n\n\n'
         f"def {problem.entry_point}({params}):\n"
         f'    """{problem.signature or problem.entry_point}\n\n{doc}\n    """\n'
-        f"    ...\n"
+        f"    ...\n",
+        encoding="utf-8",
     )

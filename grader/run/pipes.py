@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from grader.run.channel import Capture
 
 RECORD_BUFFER = 4 << 20  # record bytes a ThreadPipes reads ahead of the Worker
-CHUNK = 256 << 10
+CHUNK = 1 << 20
 SETTLE = 0.05  # seconds a ThreadPipes waits for output already in the pipe to be read
 
 

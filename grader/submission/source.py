@@ -74,7 +74,7 @@ def read_submission(path: Path) -> Submission:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     sha256 = hashlib.sha256(data).hexdigest()
     try:
-        source = data.decode("utf-8")
+        source = data.decode("utf-8-sig")  # a byte-order mark (Windows editors) is not code
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return Submission(path, str(path), "", sha256, {}, ("the file is not UTF-8 text", line))
@@ -88,6 +88,8 @@ def read_submission(path: Path) -> Submission:
         if len(source.encode()) > MAX_SOURCE:
             message = f"the notebook's code is larger than {MAX_SOURCE >> 20} MiB"
             return Submission(path, str(path), "", sha256, {}, (message, None))
+    else:
+        source = source.replace("\r\n", "\n").replace("\r", "\n")  # as Python reads a file
     names, error, helpers = _parse(source)
     if error is not None and script is not None and error[1] is not None:
         error = (f"{error[0]} ({script.where(error[1])})", None)
