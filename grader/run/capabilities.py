@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
+PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 4, 36, 37
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 F_SETPIPE_SZ = 1031  # Linux's fcntl command, when the fcntl module does not name it
 PIPE_SIZE = 1 << 20
@@ -58,10 +58,16 @@ def linux_processes() -> str | None:
             importlib.import_module(module)
         except ImportError:
             return f"the {module} module is not available"
-    if not Path(f"/proc/{os.getpid()}/task").is_dir():
-        return "/proc is not mounted"
-    if _libc() is None:
+    pid = os.getpid()
+    if not Path(f"/proc/{pid}/task/{pid}/children").is_file():  # e.g. WSL 1
+        return "/proc does not list child processes"
+    libc = _libc()
+    if libc is None:
         return "the C library cannot be loaded through ctypes"
+    import ctypes
+
+    if libc.prctl(PR_GET_CHILD_SUBREAPER, ctypes.byref(ctypes.c_int()), 0, 0, 0) != 0:
+        return "prctl cannot make the grader a child subreaper"
     return None
 
 

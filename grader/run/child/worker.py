@@ -172,8 +172,10 @@ def _apply_limits(limits: Mapping[str, int]) -> list[str]:
             if current_hard != resource.RLIM_INFINITY:
                 soft, hard = min(soft, current_hard), min(hard, current_hard)
             resource.setrlimit(which, (soft, hard))
-        except (OSError, ValueError):  # e.g. macOS refuses RLIMIT_AS
+        except (OSError, ValueError):  # refused by the system
             unenforced.append(name)
+    if sys.platform == "darwin" and "as" not in unenforced:
+        unenforced.append("as")  # macOS takes RLIMIT_AS (an alias of RLIMIT_RSS), ignores it
     return unenforced
 
 
