@@ -22,8 +22,10 @@ import pytest
 
 from grader.console import use_colour
 from grader.model import Verdict
+from grader.pipeline import grade
 from grader.run import winjob
 from grader.run.channel import describe_exit
+from grader.run.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 DOUBLE = ROOT / "tests" / "hostile" / "problem"  # problems/double.yaml + reference/double.py
@@ -155,6 +157,18 @@ def test_a_batch_runs_in_portable_mode_without_a_fork_server(course: Path) -> No
     rows = (course / "class.csv").read_text().splitlines()
     status = {row.split(",")[0]: row.split(",")[3] for row in rows[1:]}
     assert status == {"ann": "accepted", "bob": "rejected", "cy": "rejected"}
+
+
+def test_a_waiting_portable_worker_survives_a_process_mode_run(course: Path) -> None:
+    """A process-mode run ends by killing every child of the grader it did not start: a
+    portable worker booted meanwhile (a watch mode's warm worker) is not one of those."""
+    solution = course / "solution.py"
+    solution.write_text(RIGHT)
+    waiting = Sandbox("portable")
+    other = grade(solution, "double", course / "problems", Sandbox("off"))
+    result = grade(solution, "double", course / "problems", waiting)
+    assert [c.verdict.value for c in other.cases] == ["passed"] * 3
+    assert [c.verdict.value for c in result.cases] == ["passed"] * 3
 
 
 def test_sandbox_off_or_auto_falls_back_to_portable_where_linux_is_missing(

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader.run.launch import WORKER, environment
+from grader.run.launch import WORKER, environment, reaper
 
 if TYPE_CHECKING:
     from grader.run.winjob import Job
@@ -90,6 +90,7 @@ class Portable:
             **own_group(console=False),
         )
         self.killed = False
+        reaper().live.add(self.proc.pid)  # not an orphan for a Linux-mode run in this process
         if self.job is not None:
             try:  # before anything is sent to it, so before the submission runs
                 self.job.add(self.proc.pid)
@@ -116,6 +117,7 @@ class Portable:
         if self.job is not None:
             self.job.kill()
         end_group(self.proc)
+        reaper().live.discard(self.proc.pid)
         if self.job is not None:
             self.job.close()
 
