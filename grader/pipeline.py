@@ -42,8 +42,9 @@ def grade(
     """Grade the file at ``path`` against the problem with id ``problem`` (detected from the
     file when None), found in ``problems`` over the shipped pack (see ``problem.catalog``).
 
-    ``sandbox`` is ``auto|on|off``, or a freshly made ``Sandbox``: its worker boots (interpreter
-    and numpy) while this process reads the spec and computes expected values; it is closed here.
+    ``sandbox`` is ``auto|on|off|portable``, or a freshly made ``Sandbox``: its worker boots
+    (interpreter and numpy) while this process reads the spec and computes expected values; it
+    is closed here.
     Raises UsageError or SpecError (the caller's to fix); never for what the submission does.
     """
     if isinstance(sandbox, str) and sandbox != "off":

@@ -70,8 +70,8 @@ def run(
 ) -> Summary:
     """Grade every learner in ``folder`` not already graded in ``db`` for these bytes and problem.
 
-    ``sandbox`` is the resolved mode (``bubblewrap`` or ``process``). Raises Interrupted on
-    Ctrl-C or SIGTERM, after recording what was received and stopping every job.
+    ``sandbox`` is the resolved mode (``bubblewrap``, ``process`` or ``portable``). Raises
+    Interrupted on Ctrl-C or SIGTERM, after recording what was received and stopping every job.
     """
     learners = roster(folder)
     digest = cache.digest(problem)
