@@ -63,6 +63,8 @@ def _windows_ansi(stream: TextIO) -> bool:
 
         enable_virtual_terminal_processing = 0x0004
         kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        kernel32.GetConsoleMode.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint32)]
+        kernel32.SetConsoleMode.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
         try:
             handle = msvcrt.get_osfhandle(stream.fileno())
         except (OSError, ValueError):

@@ -288,6 +288,7 @@ def test_job_object_structures_have_the_windows_x64_layout() -> None:
     assert ctypes.sizeof(winjob.IO_COUNTERS) == 48
     assert ctypes.sizeof(winjob.JOBOBJECT_EXTENDED_LIMIT_INFORMATION) == 144
     assert winjob.JOBOBJECT_EXTENDED_LIMIT_INFORMATION.JobMemoryLimit.offset == 120
+    assert ctypes.sizeof(winjob.THREADENTRY32) == 28  # the same on every Windows
 
 
 def test_job_objects_say_they_are_windows_only_elsewhere() -> None:

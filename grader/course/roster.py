@@ -83,6 +83,7 @@ def pick_solution(files: Sequence[Path]) -> Path | None:
 def read_plain(path: Path) -> bytes:
     """The bytes of ``path``, refusing a symbolic link at the last step (``O_NOFOLLOW``), so a
     file swapped for a link after the roster was made is not read either. Raises OSError."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # Windows: no CRLF translation of the bytes
+    fd = os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
     with os.fdopen(fd, "rb") as file:
         return file.read()

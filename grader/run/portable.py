@@ -25,12 +25,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from grader.run import winjob
 from grader.run.launch import WORKER, environment, reaper
-
-if TYPE_CHECKING:
-    from grader.run.winjob import Job
 
 LIMIT_WORDS = {"as": "memory", "cpu": "CPU time", "fsize": "file size", "nofile": "open files"}
 
@@ -65,11 +63,9 @@ def end_group(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def _job() -> Job | None:
+def _job() -> winjob.Job | None:
     """A Job Object for a new worker on Windows; None elsewhere (its process group does)."""
     if sys.platform == "win32":
-        from grader.run import winjob
-
         return winjob.Job()
     return None
 
@@ -79,21 +75,30 @@ class Portable:
 
     def __init__(self, workdir: Path, cmd_fd: int, rec_fd: int, out_fd: int) -> None:
         self.job = _job()
-        self.proc = subprocess.Popen(
-            command(),
-            stdin=cmd_fd,
-            stdout=rec_fd,
-            stderr=out_fd,
-            cwd=workdir,
-            env=environment(str(workdir)),
-            close_fds=True,
-            **own_group(console=False),
-        )
+        options = own_group(console=False)
+        if self.job is not None:  # it runs once it is in the job, with all it will start
+            options["creationflags"] |= winjob.CREATE_SUSPENDED
+        try:
+            self.proc = subprocess.Popen(
+                command(),
+                stdin=cmd_fd,
+                stdout=rec_fd,
+                stderr=out_fd,
+                cwd=workdir,
+                env=environment(str(workdir)),
+                close_fds=True,
+                **options,
+            )
+        except BaseException:
+            if self.job is not None:
+                self.job.close()
+            raise
         self.killed = False
         reaper().live.add(self.proc.pid)  # not an orphan for a Linux-mode run in this process
         if self.job is not None:
-            try:  # before anything is sent to it, so before the submission runs
+            try:
                 self.job.add(self.proc.pid)
+                self.job.resume(self.proc.pid)
             except OSError:
                 self.kill()
                 raise

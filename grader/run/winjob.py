@@ -1,10 +1,11 @@
 """Windows Job Objects through ctypes: every process a worker starts ends with it, and its memory
 is capped. Used only by ``portable`` on Windows; importable (and inert) everywhere else.
 
-A process is put in the job right after it starts and before it is sent anything, so the
-submission, which runs only once the setup arrives, cannot start a process outside the job.
-Breakaway is not allowed, so its descendants stay in the job too. ``KILL_ON_JOB_CLOSE``: if the
-grader dies, Windows closes its handle to the job and ends every process in it.
+A worker is started suspended (``CREATE_SUSPENDED``), put in its job, and only then resumed: a
+virtual environment's ``python.exe`` is a launcher that starts the real interpreter as its child
+at once, and that child must be born inside the job. Breakaway is not allowed, so every
+descendant stays in the job. ``KILL_ON_JOB_CLOSE``: if the grader dies, Windows closes its
+handle to the job and ends every process in it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ JOB_OBJECT_LIMIT_JOB_MEMORY = 0x0200
 JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION = 0x0400  # no error dialog waiting for a click
 JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE = 0x2000
 PROCESS_SET_QUOTA, PROCESS_TERMINATE = 0x0100, 0x0001
+CREATE_SUSPENDED = 0x00000004
+TH32CS_SNAPTHREAD, THREAD_SUSPEND_RESUME = 0x00000004, 0x0002
 DWORD = ctypes.c_uint32  # fixed widths, so the layout is Windows' on any host (tested on Linux)
 HANDLE = ctypes.c_void_p
 
@@ -60,6 +63,18 @@ class JOBOBJECT_EXTENDED_LIMIT_INFORMATION(ctypes.Structure):
     ]
 
 
+class THREADENTRY32(ctypes.Structure):  # Toolhelp32's description of one thread
+    _fields_ = [
+        ("dwSize", DWORD),
+        ("cntUsage", DWORD),
+        ("th32ThreadID", DWORD),
+        ("th32OwnerProcessID", DWORD),
+        ("tpBasePri", ctypes.c_int32),
+        ("tpDeltaPri", ctypes.c_int32),
+        ("dwFlags", DWORD),
+    ]
+
+
 def _kernel32() -> Any:
     win_dll = getattr(ctypes, "WinDLL", None)  # Windows only
     if win_dll is None:
@@ -77,6 +92,15 @@ def _kernel32() -> Any:
     kernel32.OpenProcess.restype = HANDLE
     kernel32.CloseHandle.argtypes = [HANDLE]
     kernel32.CloseHandle.restype = ctypes.c_int
+    kernel32.CreateToolhelp32Snapshot.argtypes = [DWORD, DWORD]
+    kernel32.CreateToolhelp32Snapshot.restype = HANDLE
+    for walk in (kernel32.Thread32First, kernel32.Thread32Next):
+        walk.argtypes = [HANDLE, ctypes.POINTER(THREADENTRY32)]
+        walk.restype = ctypes.c_int
+    kernel32.OpenThread.argtypes = [DWORD, ctypes.c_int, DWORD]
+    kernel32.OpenThread.restype = HANDLE
+    kernel32.ResumeThread.argtypes = [HANDLE]
+    kernel32.ResumeThread.restype = DWORD
     return kernel32
 
 
@@ -122,6 +146,32 @@ class Job:
                 raise _failed("AssignProcessToJobObject")
         finally:
             self.kernel32.CloseHandle(process)
+
+    def resume(self, pid: int) -> None:
+        """Resume the threads of ``pid``, started with ``CREATE_SUSPENDED`` (the documented way
+        without the thread handle ``subprocess`` does not keep: a Toolhelp32 snapshot)."""
+        snapshot = self.kernel32.CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0)
+        if snapshot in (None, ctypes.c_void_p(-1).value):  # INVALID_HANDLE_VALUE
+            raise _failed("CreateToolhelp32Snapshot")
+        resumed = 0
+        try:
+            entry = THREADENTRY32()
+            entry.dwSize = ctypes.sizeof(entry)
+            found = self.kernel32.Thread32First(snapshot, ctypes.byref(entry))
+            while found:
+                if entry.th32OwnerProcessID == pid:
+                    thread = self.kernel32.OpenThread(
+                        THREAD_SUSPEND_RESUME, False, entry.th32ThreadID
+                    )
+                    if thread:
+                        self.kernel32.ResumeThread(thread)
+                        self.kernel32.CloseHandle(thread)
+                        resumed += 1
+                found = self.kernel32.Thread32Next(snapshot, ctypes.byref(entry))
+        finally:
+            self.kernel32.CloseHandle(snapshot)
+        if not resumed:
+            raise OSError(f"no thread of process {pid} could be resumed")
 
     def limit_memory(self, nbytes: int) -> None:
         """Cap the memory committed by all the job's processes together."""

@@ -193,7 +193,8 @@ def _stdio_channels() -> tuple[int, int]:
         import msvcrt
 
         kernel32 = ctypes.WinDLL("kernel32")
-        for fd, std in ((0, -10), (1, -11), (2, -12)):  # STD_INPUT/OUTPUT/ERROR_HANDLE
+        kernel32.SetStdHandle.argtypes = [ctypes.c_uint32, ctypes.c_void_p]
+        for fd, std in ((0, -10 & 0xFFFFFFFF), (1, -11 & 0xFFFFFFFF), (2, -12 & 0xFFFFFFFF)):
             kernel32.SetStdHandle(std, msvcrt.get_osfhandle(fd))
     return cmd_fd, rec_fd
 
