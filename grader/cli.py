@@ -206,7 +206,7 @@ def _grade(args: argparse.Namespace) -> int:
     from grader.cache import probe_sandbox
     from grader.run.sandbox import Sandbox
 
-    if args.sandbox != "off":
+    if args.sandbox not in ("off", "portable"):
         probe_sandbox()  # remembered: no probe process before the worker's
     sandbox = Sandbox(args.sandbox)  # first, so that the worker boots while the grader loads
     from grader.pipeline import grade
@@ -363,7 +363,7 @@ def _watch(args: argparse.Namespace) -> int:
             args.problem,
             args.problems,
             args.sandbox,
-            color=terminal and "NO_COLOR" not in os.environ,
+            color=console.use_colour(sys.stdout),
             clear=terminal,
         )
     except KeyboardInterrupt:

@@ -3,7 +3,9 @@
 The problem is loaded once (spec, cases, expected values, known mistakes) and a fork server
 (``grader/run/prefork.py``) keeps an interpreter with numpy imported, isolated exactly like a
 worker; each regrade forks a fresh worker from it, so a save is graded in tens of milliseconds
-rather than the few hundred a new ``grader grade`` costs. The file's folder is watched with
+rather than the few hundred a new ``grader grade`` costs (in the portable mode, which has no fork
+server, each regrade starts a fresh interpreter, as ``grader grade`` does). The file's folder is
+watched with
 ``watchfiles`` (inotify and friends, with a short debounce) from a thread of its own, so saves made
 while a run is going on are not lost: the latest is graded as soon as the run ends.
 
@@ -45,7 +47,7 @@ class Loaded:
     cases: tuple[Case, ...]
     advisor: Advisor
     timer: Timer
-    server: ForkServer
+    server: ForkServer | None  # None in the portable mode: a fresh interpreter per regrade
 
 
 def watch(
@@ -69,10 +71,11 @@ def watch(
     from grader.run.prefork import ForkServer
 
     stop = stop or threading.Event()
-    if sandbox != "off":
+    if sandbox not in ("off", "portable"):
         probe_sandbox()
     mode = launch.resolve(sandbox)
-    server = ForkServer(mode)  # boots (interpreter, numpy) while the problem loads
+    # boots (interpreter, numpy) while the problem loads; the portable mode has no fork server
+    server = ForkServer(mode) if mode != "portable" else None
     try:
         loaded = _load(path, problem_id, problems, server)
         changed = threading.Event()
@@ -90,10 +93,13 @@ def watch(
             changed.clear()
     finally:
         stop.set()
-        server.close()
+        if server is not None:
+            server.close()
 
 
-def _load(path: Path, problem_id: str | None, problems: Path | None, server: ForkServer) -> Loaded:
+def _load(
+    path: Path, problem_id: str | None, problems: Path | None, server: ForkServer | None
+) -> Loaded:
     from grader import cache
     from grader.pipeline import advisor_for, cases_of, reference_timer
     from grader.problem.catalog import catalog
@@ -123,7 +129,8 @@ def grade_once(path: Path, loaded: Loaded) -> Result:
     submission = read_submission(path)
     for attempt in (1, 2):  # a fork server that failed twice in a row is a real fault
         try:
-            with Sandbox(server=loaded.server) as box:
+            server = loaded.server
+            with Sandbox(server=server) if server else Sandbox("portable") as box:
                 return run_cases(
                     submission,
                     loaded.problem,

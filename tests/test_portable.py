@@ -9,6 +9,7 @@ sources, and consoles that are not UTF-8 work; the Windows-only structures have 
 from __future__ import annotations
 
 import ctypes
+import io
 import json
 import os
 import pty
@@ -16,6 +17,8 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -157,6 +160,29 @@ def test_a_batch_runs_in_portable_mode_without_a_fork_server(course: Path) -> No
     rows = (course / "class.csv").read_text().splitlines()
     status = {row.split(",")[0]: row.split(",")[3] for row in rows[1:]}
     assert status == {"ann": "accepted", "bob": "rejected", "cy": "rejected"}
+
+
+def test_watch_runs_in_portable_mode_without_a_fork_server(course: Path) -> None:
+    from grader.watch import watch
+
+    solution = course / "solution.py"
+    solution.write_text(RIGHT)
+    out, status, stop = io.StringIO(), io.StringIO(), threading.Event()
+    watching = threading.Thread(
+        target=watch,
+        args=(solution, "double", course / "problems", "portable"),
+        kwargs={"out": out, "status": status, "stop": stop},
+    )
+    watching.start()
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while "Score:" not in out.getvalue() and watching.is_alive():
+            assert time.monotonic() < deadline, status.getvalue()
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        watching.join(TIMEOUT)
+    assert "Score: 100%" in out.getvalue(), (out.getvalue(), status.getvalue())
 
 
 def test_a_waiting_portable_worker_survives_a_process_mode_run(course: Path) -> None:
