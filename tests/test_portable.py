@@ -239,7 +239,7 @@ def test_crlf_and_bom_sources_are_read_as_python_reads_them(course: Path) -> Non
     done = grader("grade", "broken.py", "--format", "json", "--no-report", cwd=course)
     assert done.returncode == 1, done.stderr
     first = json.loads(done.stdout)["cases"][0]
-    assert first["verdict"] == "runtime_error" and "(line 4)" in first["message"]
+    assert first["verdict"] == "runtime_error" and first["message"].endswith("at line 4")
 
     old_mac = "def double(x):\r    return [2 * v for v in x]\r"
     (course / "cr.py").write_bytes(old_mac.encode())
@@ -255,7 +255,7 @@ def test_output_to_a_pipe_is_utf8_whatever_the_console(course: Path) -> None:
     env = {**NOT_UTF8, "PYTHONIOENCODING": ""}
     done = grader("grade", "solution.py", "--no-report", cwd=course, env=env)
     assert done.returncode == 1, done.stderr  # graded, not an internal error
-    assert "✗ first: wrong answer" in done.stdout.decode("utf-8")
+    assert "✗ first · wrong answer" in done.stdout.decode("utf-8")
     done = grader("grade", "solution.py", "--no-report", "--format", "md", cwd=course, env=env)
     assert done.returncode == 1, done.stderr
     done.stdout.decode("utf-8")
@@ -285,7 +285,7 @@ def test_a_terminal_that_is_not_utf8_gets_replacement_characters(course: Path) -
     (course / "solution.py").write_text(WRONG)
     status, shown = on_a_terminal(course, {**NOT_UTF8, "TERM": "xterm", "NO_COLOR": "1"})
     assert status == 1
-    assert "? first: wrong answer" in shown  # ✗ cannot be shown: replaced, not a crash
+    assert "? first ? wrong answer" in shown  # ✗ and · cannot be shown: replaced, no crash
     assert "\x1b[" not in shown
 
 
