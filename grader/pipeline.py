@@ -47,7 +47,7 @@ def grade(
     is closed here.
     Raises UsageError or SpecError (the caller's to fix); never for what the submission does.
     """
-    if isinstance(sandbox, str) and sandbox != "off":
+    if isinstance(sandbox, str) and sandbox not in ("off", "portable"):
         cache.probe_sandbox()
     with sandbox if isinstance(sandbox, Sandbox) else Sandbox(sandbox) as box:
         submission = read_submission(Path(path))
