@@ -69,8 +69,7 @@ def _sandbox_option(command: argparse.ArgumentParser) -> None:
         "--sandbox",
         choices=("auto", "on", "off", "portable"),
         default="auto",
-        help="isolation: 'on' requires bubblewrap, 'auto' uses it where available; 'portable' "
-        "is what runs on any system (the default on macOS and Windows)",
+        help="isolation: 'on' requires bubblewrap, 'auto' the best there is, 'portable' any OS",
     )
 
 
