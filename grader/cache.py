@@ -24,8 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grader.files import write_atomically
 from grader.problem.yamlmap import Located
-from grader.report.output import write_atomically
 
 if TYPE_CHECKING:
     from grader.model import Case
@@ -43,12 +43,14 @@ def directory() -> Path | None:
     return Path(base) / "grader"
 
 
-def probe_sandbox() -> None:
+def probe_sandbox(requested: str = "auto") -> None:
     """Tell ``launch`` whether bubblewrap works here without probing (a process start on every
     grade) when a probe under the same conditions (``launch.probe_key``) was remembered; else
-    probe now and remember the answer."""
+    probe now and remember the answer. Nothing to do for a mode that never uses bubblewrap."""
     from grader.run import launch
 
+    if requested in ("off", "portable"):
+        return
     where, key = directory(), launch.probe_key()
     if where is None or key is None:
         return

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from grader import __version__, console
 from grader.errors import UsageError
-from grader.model import GRADESCOPE_VISIBILITY, Exit, Status
+from grader.model import GRADESCOPE_VISIBILITY, SANDBOX_MODES, Exit, Status
 
 FORMATS = ("text", "json", "md", "gradescope", "junit")
 
@@ -34,12 +34,7 @@ def _grading_options(command: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="the problem to grade against (default: the one whose entry point the file defines)",
     )
-    command.add_argument(
-        "--problems",
-        type=Path,
-        metavar="DIR",
-        help="folder of problem specs (default: the nearest problems/ upwards)",
-    )
+    _problems_option(command)
     command.add_argument(
         "--format", choices=FORMATS, default="text", help="what to print on stdout (default: text)"
     )
@@ -48,7 +43,7 @@ def _grading_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--hidden-visibility",
         choices=GRADESCOPE_VISIBILITY,
-        default="after_published",
+        default=GRADESCOPE_VISIBILITY[0],
         help="when Gradescope shows hidden cases to students (--format gradescope)",
     )
 
@@ -64,10 +59,20 @@ def _report_options(command: argparse.ArgumentParser, what: str, default: str) -
     where.add_argument("--no-report", action="store_true", help=f"do not write {what}")
 
 
+def _problems_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--problems",
+        type=Path,
+        metavar="DIR",
+        help="a folder of problem specs over the shipped ones (default: $GRADER_PROBLEMS, "
+        "else the nearest problems/ upwards)",
+    )
+
+
 def _sandbox_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--sandbox",
-        choices=("auto", "on", "off", "portable"),
+        choices=SANDBOX_MODES,
         default="auto",
         help="isolation: 'on' requires bubblewrap, 'auto' the best there is, 'portable' any OS",
     )
@@ -77,21 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="grader", description="Grade numeric coding exercises locally.")
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    grade = commands.add_parser("grade", help="grade a solution file and write an HTML report")
-    submit = commands.add_parser("submit", help="grade, and record the attempt in the gradebook")
-    for command in (grade, submit):
-        _grading_options(command)
-    submit.add_argument("--learner", help="who submits (default: the OS user)")
-    submit.add_argument(
-        "--gradebook",
-        type=Path,
-        metavar="PATH",
-        help="the gradebook database (default: .grader/gradebook.sqlite)",
-    )
-    history = commands.add_parser("history", help="recorded attempts and the best scores")
-    history.add_argument("--problem", metavar="ID")
-    history.add_argument("--learner")
-    history.add_argument("--gradebook", type=Path, metavar="PATH")
+    _learner_commands(commands)
     batch = commands.add_parser("batch", help="grade a folder of submissions, one per learner")
     batch.add_argument("folder", type=Path, metavar="DIR")
     batch.add_argument("--problem", metavar="ID", required=True)
@@ -107,19 +98,6 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--gradebook", type=Path, metavar="PATH")
     _sandbox_option(batch)
     _report_options(batch, "the class report", "beside the CSV, <csv stem>.html")
-    watch = commands.add_parser("watch", help="grade a file now and again on every save")
-    watch.add_argument("submission", type=Path, metavar="SUBMISSION")
-    watch.add_argument("--problem", metavar="ID", help="the problem (default: detected)")
-    _sandbox_option(watch)
-    start = commands.add_parser("start", help="create a workspace: a starter file per problem")
-    start.add_argument("folder", type=Path, nargs="?", default=Path("."), metavar="DIR")
-    progress = commands.add_parser("progress", help="where you stand in the course")
-    after = commands.add_parser("next", help="the next problem to work on, and its file")
-    hint = commands.add_parser("hint", help="the next hint of a problem (recorded)")
-    hint.add_argument("id", metavar="ID")
-    for sub in (progress, after, hint):
-        sub.add_argument("--learner", help="who (default: the OS user)")
-        sub.add_argument("--gradebook", type=Path, metavar="PATH")
     listing = commands.add_parser("list", help="list the problems")
     show = commands.add_parser("show", help="a problem's statement, signature, examples, limits")
     show.add_argument("id", metavar="ID")
@@ -134,14 +112,43 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("ids", nargs="*", metavar="ID")
     check.add_argument("--format", choices=("text", "json"), default="text")
     _sandbox_option(check)
-    for sub in (batch, listing, show, new, check, export, watch, start, progress, after, hint):
-        sub.add_argument(
-            "--problems",
-            type=Path,
-            metavar="DIR",
-            help="folder of problem specs (default: the nearest problems/ upwards)",
-        )
+    for sub in (batch, listing, show, new, check, export):
+        _problems_option(sub)
     return parser
+
+
+def _learner_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """grade, submit, history, watch, start, progress, next, hint."""
+    grade = commands.add_parser("grade", help="grade a solution file and write an HTML report")
+    submit = commands.add_parser("submit", help="grade, and record the attempt in the gradebook")
+    for command in (grade, submit):
+        _grading_options(command)
+    submit.add_argument("--learner", help="who submits (default: the OS user)")
+    submit.add_argument(
+        "--gradebook",
+        type=Path,
+        metavar="PATH",
+        help="the gradebook database (default: .grader/gradebook.sqlite)",
+    )
+    history = commands.add_parser("history", help="recorded attempts and the best scores")
+    history.add_argument("--problem", metavar="ID")
+    history.add_argument("--learner")
+    history.add_argument("--gradebook", type=Path, metavar="PATH")
+    watch = commands.add_parser("watch", help="grade a file now and again on every save")
+    watch.add_argument("submission", type=Path, metavar="SUBMISSION")
+    watch.add_argument("--problem", metavar="ID", help="the problem (default: detected)")
+    _sandbox_option(watch)
+    start = commands.add_parser("start", help="create a workspace: a starter file per problem")
+    start.add_argument("folder", type=Path, nargs="?", default=Path("."), metavar="DIR")
+    progress = commands.add_parser("progress", help="where you stand in the course")
+    after = commands.add_parser("next", help="the next problem to work on, and its file")
+    hint = commands.add_parser("hint", help="the next hint of a problem (recorded)")
+    hint.add_argument("id", metavar="ID")
+    for sub in (progress, after, hint):
+        sub.add_argument("--learner", help="who (default: the OS user)")
+        sub.add_argument("--gradebook", type=Path, metavar="PATH")
+    for sub in (watch, start, progress, after, hint):
+        _problems_option(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -164,8 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "watch": _watch,
             "start": _start,
             "progress": _progress,
-            "next": _next,
-            "hint": _hint,
+            "next": _progress,
+            "hint": _progress,
         }
         return command[args.command](args)
     except UsageError as exc:
@@ -205,8 +212,7 @@ def _grade(args: argparse.Namespace) -> int:
     from grader.cache import probe_sandbox
     from grader.run.sandbox import Sandbox
 
-    if args.sandbox not in ("off", "portable"):
-        probe_sandbox()  # remembered: no probe process before the worker's
+    probe_sandbox(args.sandbox)  # remembered: no probe process before the worker's
     sandbox = Sandbox(args.sandbox)  # first, so that the worker boots while the grader loads
     from grader.pipeline import grade
 
@@ -226,10 +232,7 @@ def _grade(args: argparse.Namespace) -> int:
 
             html.write(result, report_path)
         except OSError as exc:
-            print(
-                f"grader: warning: could not write the report {report_path}: {exc.strerror}",
-                file=sys.stderr,
-            )
+            print(f"grader: warning: cannot write {report_path}: {exc.strerror}", file=sys.stderr)
             report_path = None
     from grader.report import render
 
@@ -350,8 +353,10 @@ def _export(args: argparse.Namespace) -> int:
 def _watch(args: argparse.Namespace) -> int:
     import signal
 
+    from grader.run import capabilities
     from grader.watch import watch
 
+    capabilities.private_memory()  # it holds expected values for a long time: not ptrace-able
     # Ctrl-C and SIGTERM end a watch, even where a shell started it with SIGINT ignored
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -380,21 +385,14 @@ def _start(args: argparse.Namespace) -> int:
 
 
 def _progress(args: argparse.Namespace) -> int:
+    """``progress``, ``next`` and ``hint``: what the gradebook says of the learner's course."""
     from grader.course import progress
 
-    sys.stdout.write(progress.report(args.problems, args.learner, args.gradebook))
-    return Exit.ACCEPTED
-
-
-def _next(args: argparse.Namespace) -> int:
-    from grader.course import progress
-
-    sys.stdout.write(progress.next_problem(args.problems, args.learner, args.gradebook))
-    return Exit.ACCEPTED
-
-
-def _hint(args: argparse.Namespace) -> int:
-    from grader.course import progress
-
-    sys.stdout.write(progress.hint(args.id, args.problems, args.learner, args.gradebook))
+    about = (args.problems, args.learner, args.gradebook)
+    if args.command == "hint":
+        sys.stdout.write(progress.hint(args.id, *about))
+    elif args.command == "next":
+        sys.stdout.write(progress.next_problem(*about))
+    else:
+        sys.stdout.write(progress.report(*about))
     return Exit.ACCEPTED

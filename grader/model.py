@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 SCHEMA = "grader.result/1"
+# What ``--sandbox`` may ask for; ``auto`` first, the default. (``Result.sandbox`` says which
+# mode ran: ``bubblewrap``, ``process`` or ``portable``.)
+SANDBOX_MODES = ("auto", "on", "off", "portable")
 # When Gradescope shows hidden cases to students (its test-level ``visibility``); the first is
 # the default.
 GRADESCOPE_VISIBILITY = ("after_published", "after_due_date", "hidden", "visible")

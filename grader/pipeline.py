@@ -19,10 +19,11 @@ from grader.judge.diagnose import Advisor
 from grader.judge.score import score
 from grader.model import Case, CaseInput, ErrorKind, Result, Run, SubmissionError, Visibility
 from grader.problem.cases import load_reference, materialise
-from grader.problem.catalog import catalog
-from grader.problem.spec import Problem, load_problem
+from grader.problem.catalog import Catalog, catalog
+from grader.problem.spec import Problem, Reader, load_problem
 from grader.problem.yamlmap import load
 from grader.run.child.worker import build_args
+from grader.run.prefork import ForkServer, ServerGone
 from grader.run.sandbox import Sandbox
 from grader.submission.source import (
     Submission,
@@ -47,18 +48,26 @@ def grade(
     is closed here.
     Raises UsageError or SpecError (the caller's to fix); never for what the submission does.
     """
-    if isinstance(sandbox, str) and sandbox not in ("off", "portable"):
-        cache.probe_sandbox()
+    if isinstance(sandbox, str):
+        cache.probe_sandbox(sandbox)
     with sandbox if isinstance(sandbox, Sandbox) else Sandbox(sandbox) as box:
         submission = read_submission(Path(path))
         known = catalog(None if problems is None else Path(problems))
         read = cache.reader(load)
-        if problem is None and named_problem(submission.path) in known.specs:
-            problem = named_problem(submission.path)  # no need to read every spec
-        if problem is None:
-            problem = detect_problem(submission, known.entry_points(read))
-        found = load_problem(known.path(problem), read)
+        found = load_problem(known.path(problem or choose_problem(submission, known, read)), read)
         return run_cases(submission, found, cases_of(found), box)
+
+
+def choose_problem(submission: Submission, known: Catalog, read: Reader) -> str:
+    """The problem a file answers when ``--problem`` is not given (``detect_problem``'s rule);
+    a file named after a problem whose entry point it defines needs no other spec read."""
+    named = named_problem(submission.path)
+    if (
+        named in known.specs
+        and load_problem(known.path(named), read).entry_point in submission.names
+    ):
+        return named
+    return detect_problem(submission, known.entry_points(read))
 
 
 def find_problem(problem: str, problems: Path | str | None = None) -> Problem:
@@ -150,3 +159,24 @@ def reference_timer(problem: Problem, cases: Sequence[Case]) -> growth.Timer:
         return loaded[0](*build_args(cases[position].args, problem.arguments))
 
     return growth.timer(solve)
+
+
+def run_warm(
+    submission: Submission,
+    problem: Problem,
+    cases: Sequence[Case],
+    server: ForkServer | None,
+    advisor: Advisor,
+    timer: growth.Timer,
+) -> Result:
+    """``run_cases`` in a worker forked by ``server`` (batch jobs, watch), or a fresh portable
+    interpreter when there is none; a fork server that failed twice in a row is a real fault
+    (``ServerGone`` is raised)."""
+    for attempt in (1, 2):
+        try:
+            with Sandbox(server=server) if server else Sandbox("portable") as box:
+                return run_cases(submission, problem, cases, box, advisor=advisor, timer=timer)
+        except ServerGone:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")

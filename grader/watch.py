@@ -71,8 +71,7 @@ def watch(
     from grader.run.prefork import ForkServer
 
     stop = stop or threading.Event()
-    if sandbox not in ("off", "portable"):
-        probe_sandbox()
+    probe_sandbox(sandbox)
     mode = launch.resolve(sandbox)
     # boots (interpreter, numpy) while the problem loads; the portable mode has no fork server
     server = ForkServer(mode) if mode != "portable" else None
@@ -101,48 +100,29 @@ def _load(
     path: Path, problem_id: str | None, problems: Path | None, server: ForkServer | None
 ) -> Loaded:
     from grader import cache
-    from grader.pipeline import advisor_for, cases_of, reference_timer
+    from grader.pipeline import advisor_for, cases_of, choose_problem, reference_timer
     from grader.problem.catalog import catalog
     from grader.problem.spec import load_problem
     from grader.problem.yamlmap import load
-    from grader.submission.source import detect_problem, named_problem, read_submission
+    from grader.submission.source import read_submission
 
     submission = read_submission(path)
     found = catalog(problems)
     read = cache.reader(load)
-    if problem_id is None and named_problem(path) in found.specs:
-        problem_id = named_problem(path)
-    if problem_id is None:
-        problem_id = detect_problem(submission, found.entry_points(read))
-    problem = load_problem(found.path(problem_id), read)
+    problem = load_problem(found.path(problem_id or choose_problem(submission, found, read)), read)
     cases = cases_of(problem)
     return Loaded(problem, cases, advisor_for(problem), reference_timer(problem, cases), server)
 
 
 def grade_once(path: Path, loaded: Loaded) -> Result:
     """Grade the file as it is now in a worker forked from the warm server."""
-    from grader.pipeline import run_cases
-    from grader.run.prefork import ServerGone
-    from grader.run.sandbox import Sandbox
+    from grader.pipeline import run_warm
     from grader.submission.source import read_submission
 
     submission = read_submission(path)
-    for attempt in (1, 2):  # a fork server that failed twice in a row is a real fault
-        try:
-            server = loaded.server
-            with Sandbox(server=server) if server else Sandbox("portable") as box:
-                return run_cases(
-                    submission,
-                    loaded.problem,
-                    loaded.cases,
-                    box,
-                    advisor=loaded.advisor,
-                    timer=loaded.timer,
-                )
-        except ServerGone:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    return run_warm(
+        submission, loaded.problem, loaded.cases, loaded.server, loaded.advisor, loaded.timer
+    )
 
 
 Render = Callable[["Result | None", str], None]
@@ -216,6 +196,6 @@ def _watch_folder(path: Path, changed: threading.Event, stop: threading.Event) -
                 rust_timeout=1000,
             ):
                 changed.set()
-        except (OSError, RuntimeError):  # the folder itself went away: look again shortly
+        except Exception:  # the folder went away, or the watcher failed: regrade, watch again
             changed.set()
             time.sleep(0.5)

@@ -34,6 +34,8 @@ def _private_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
     for name in FOREIGN_ENVIRONMENT:
         patch.delenv(name, raising=False)
     patch.setenv("GRADER_CACHE_DIR", str(tmp_path_factory.mktemp("grader-cache")))
+    # no search for problems/ or a workspace goes above the session's own folders
+    patch.setenv("GRADER_CEILING", str(tmp_path_factory.getbasetemp().parent))
     session_tmp = tmp_path_factory.mktemp("session-tmp")
     patch.setenv("TMPDIR", str(session_tmp))
     patch.setattr(tempfile, "tempdir", str(session_tmp))

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "grader"
-VOCABULARY = {"grader", "grader.model", "grader.errors"}  # ``grader`` for ``__version__``
+VOCABULARY = {"grader", "grader.model", "grader.errors", "grader.files"}  # grader: __version__
 STAGES = ["problem", "submission", "run", "judge", "report"]  # in pipeline order
 PEERS = {"problem": {"submission"}, "submission": {"problem"}}  # same step, independent
 

@@ -15,6 +15,7 @@ intended change with ``pytest tests/test_golden.py --update-goldens`` and review
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,8 +30,13 @@ SCENARIOS = sorted(p.name for p in GOLDEN.iterdir() if (p / "solution.py").is_fi
 PROBLEM = "softmax_jacobian"
 
 
+# How a slow solution's time grows is measured on the machine at hand: on a busy one, the
+# smaller cases are dominated by overhead. tests/test_feedback.py checks the estimate itself.
+GROWTH = re.compile(r"; your time grows like .*$")
+
+
 def summarise(doc: dict[str, Any]) -> dict[str, Any]:
-    """The golden summary of a ``grader.result/1`` document."""
+    """The golden summary of a ``grader.result/1`` document (timing-dependent words cut)."""
     counts: dict[str, int] = {}
     for case in doc["cases"]:
         counts[case["verdict"]] = counts.get(case["verdict"], 0) + 1
@@ -41,7 +47,9 @@ def summarise(doc: dict[str, Any]) -> dict[str, Any]:
         "verdicts": dict(sorted(counts.items())),
         "hints": sorted({c["hint"] for c in doc["cases"] if c["hint"]}),
         "failing": {
-            c["name"]: f"{c['verdict']}: {c['message']}" if c["message"] else c["verdict"]
+            c["name"]: f"{c['verdict']}: {GROWTH.sub('', c['message'])}"
+            if c["message"]
+            else c["verdict"]
             for c in doc["cases"]
             if c["verdict"] != "passed"
         },

@@ -209,3 +209,18 @@ def test_a_hidden_case_shows_none_of_the_submissions_text(
             or "line 6" in case.message
             or (case.verdict.value == "invalid_output")
         )
+
+
+def test_a_starter_compiles_whatever_the_statement_holds(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from grader.pipeline import find_problem
+    from grader.problem.authoring import starter
+
+    statement = 'Use $\\nabla f$, \\frac{a}{b}, \\N and \\xi; a """ quote; end\\'
+    problem = replace(find_problem("softmax"), statement=statement, title='T """ x\\')
+    path = tmp_path / "01_softmax.py"
+    starter(problem, path)
+    namespace: dict[str, object] = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    assert "\\nabla f$, \\frac{a}{b}, \\N and \\xi" in str(namespace["softmax"].__doc__)

@@ -26,12 +26,11 @@ from typing import IO, Any
 
 from grader import cache
 from grader.errors import SpecError, UsageError
-from grader.pipeline import advisor_for, cases_of, reference_timer, run_cases
+from grader.pipeline import advisor_for, cases_of, reference_timer, run_warm
 from grader.problem.spec import load_problem
 from grader.problem.yamlmap import load
 from grader.run import capabilities
-from grader.run.prefork import ForkServer, ServerGone
-from grader.run.sandbox import Sandbox
+from grader.run.prefork import ForkServer
 from grader.submission.source import normalised_hash, read_submission
 
 
@@ -61,17 +60,7 @@ def serve(spec: Path, mode: str, tasks: IO[str], replies: IO[str]) -> None:
             if submission.sha256 != task["sha256"]:
                 reply({"id": task["id"], "kind": "changed"})
                 continue
-            for attempt in (1, 2):  # a fork server that failed twice in a row is a real fault
-                try:
-                    box = Sandbox(server=server) if server else Sandbox("portable")
-                    with box:
-                        result = run_cases(
-                            submission, problem, cases, box, advisor=advisor, timer=timer
-                        )
-                    break
-                except ServerGone:
-                    if attempt == 2:
-                        raise
+            result = run_warm(submission, problem, cases, server, advisor, timer)
             reply(
                 {
                     "id": task["id"],

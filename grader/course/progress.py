@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from grader.course import gradebook
 from grader.problem.catalog import Catalog, catalog
 from grader.problem.spec import Problem, load_problem
 
@@ -180,9 +181,7 @@ def _wrap(text: str, width: int = 94) -> list[str]:
 
 
 def _who(learner: str | None) -> str:
-    import getpass
-
-    return learner or getpass.getuser()
+    return learner or gradebook.who()
 
 
 def _standings(

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import UsageError
-from grader.problem.catalog import Catalog
+from grader.files import write_atomically
+from grader.problem.catalog import Catalog, upwards
 
 MARKER = Path(".grader") / "workspace.json"
 GRADEBOOK = Path(".grader") / "gradebook.sqlite"
@@ -30,8 +31,7 @@ class Started:
 
 def find(cwd: Path | None = None) -> Path | None:
     """The workspace folder at or above ``cwd``, or None."""
-    here = (cwd or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
+    for folder in upwards(cwd or Path.cwd()):
         if (folder / MARKER).is_file():
             return folder
     return None
@@ -50,7 +50,14 @@ def files(root: Path) -> dict[str, str]:
         recorded = data["files"]
     except (OSError, ValueError, KeyError, TypeError):
         return {}
-    return {str(k): str(v) for k, v in recorded.items()} if isinstance(recorded, dict) else {}
+    if not isinstance(recorded, dict):
+        return {}
+    # a plain file name, or the record (hand-edited, or unpacked from someone) is ignored for it
+    return {
+        str(k): str(v)
+        for k, v in recorded.items()
+        if Path(str(v)).name == str(v) not in ("", ".", "..")
+    }
 
 
 def start(directory: Path, catalog: Catalog) -> list[Started]:
@@ -71,16 +78,19 @@ def start(directory: Path, catalog: Catalog) -> list[Started]:
     known = files(directory)
     width = max(2, len(str(len(catalog.order))))
     out = []
-    for position, problem_id in enumerate(catalog.order, start=1):
-        name = known.get(problem_id) or f"{position:0{width}d}_{problem_id}.py"
-        path = directory / name
-        created = not path.exists()
-        if created:
-            starter(load_problem(catalog.path(problem_id)), path, COMMANDS)
-        known[problem_id] = name
-        out.append(Started(problem_id, path, created))
-    record = {"version": 1, "files": known}
-    (directory / MARKER).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    try:
+        for position, problem_id in enumerate(catalog.order, start=1):
+            name = known.get(problem_id) or f"{position:0{width}d}_{problem_id}.py"
+            path = directory / name
+            created = not path.exists()
+            if created:
+                starter(load_problem(catalog.path(problem_id)), path, COMMANDS)
+            known[problem_id] = name
+            out.append(Started(problem_id, path, created))
+        record = {"version": 1, "files": known}
+        write_atomically(directory / MARKER, json.dumps(record, indent=2) + "\n")
+    except OSError as exc:
+        raise UsageError(f"cannot write the workspace {directory}: {exc.strerror}") from None
     return out
 
 

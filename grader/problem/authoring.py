@@ -108,12 +108,16 @@ def starter(problem: Problem, path: Path, commands: tuple[str, ...] = ("grade {f
     doc = textwrap.indent(problem.statement.strip(), "    ")
     params = ", ".join(problem.arguments)
     run = "".join(f"    grader {c.format(file=path.name, id=problem.id)}\n" for c in commands)
+    head = _docstring(f"{problem.title}: write {problem.entry_point} below, then run:\n\n{run}")
+    body = _docstring(f"{problem.signature or problem.entry_point}\n\n{doc}\n    ")
     path.write_text(
-        f'"""{problem.title}: write {problem.entry_point} below, then run:\n\n'
-        f"{run}"
-        f'"""\n\n\n'
-        f"def {problem.entry_point}({params}):\n"
-        f'    """{problem.signature or problem.entry_point}\n\n{doc}\n    """\n'
-        f"    ...\n",
+        f"{head}\n\n\ndef {problem.entry_point}({params}):\n    {body}\n    ...\n",
         encoding="utf-8",
     )
+
+
+def _docstring(text: str) -> str:
+    """``text`` as a raw docstring that compiles whatever the statement holds (LaTeX's
+    backslashes stay as written; a triple quote of its own becomes three single quotes)."""
+    quotes = '"' * 3
+    return "r" + quotes + text.replace(quotes, "'" * 3) + quotes

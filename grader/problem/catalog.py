@@ -105,8 +105,7 @@ def catalog(explicit: Path | None = None, cwd: Path | None = None) -> Catalog:
             raise UsageError(f"problems directory not found: {explicit}")
         local = explicit
     else:
-        here = (cwd or Path.cwd()).resolve()
-        for folder in (here, *here.parents):
+        for folder in upwards(cwd or Path.cwd()):
             if (folder / "problems").is_dir():
                 local = folder / "problems"
                 break
@@ -148,3 +147,19 @@ def course_order(path: Path) -> list[str]:
 def course_title(path: Path) -> str:
     title = _course(path).get("title", "")
     return title if isinstance(title, str) else ""
+
+
+def upwards(start: Path) -> list[Path]:
+    """``start`` and its parents, where the grader looks for a ``problems/`` folder or a
+    workspace; the search stops below ``$GRADER_CEILING`` when it is set (as git's
+    ``GIT_CEILING_DIRECTORIES``: the test suite sets it, so that a stray folder elsewhere on the
+    machine changes nothing)."""
+    here = start.resolve()
+    ceiling = os.environ.get("GRADER_CEILING")
+    stop = Path(ceiling).resolve() if ceiling else None
+    out = []
+    for folder in (here, *here.parents):
+        if stop is not None and folder == stop:
+            break
+        out.append(folder)
+    return out

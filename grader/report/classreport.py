@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.files import write_atomically
 from grader.model import Entry, ErrorKind
-from grader.report.output import template, write_atomically
+from grader.report.output import template
 from grader.report.view import duration
 
 GOOD = 50.0  # learners scoring at least this are "otherwise mostly correct"

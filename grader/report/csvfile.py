@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from grader.files import write_atomically
 from grader.model import Summary
-from grader.report.output import write_atomically
 
 
 def write(path: Path, summary: Summary, case_names: Sequence[str]) -> None:

@@ -114,7 +114,7 @@ def gradescope(result: Result, hidden_visibility: str = "after_published") -> st
 def _summary(result: Result) -> str:
     if result.error is not None:
         where = f" (line {result.error.line})" if result.error.line else ""
-        return f"{result.error.kind.value.replace('_', ' ')}{where}: {result.error.message}"
+        return f"{result.error.kind.label}{where}: {result.error.message}"
     return f"{result.score:g}% ({result.points:g} of {result.max_points:g} points)"
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from grader.files import write_atomically
 from grader.judge import findings
 from grader.model import Result, Status, Verdict
 from grader.report import view
-from grader.report.output import template, write_atomically
+from grader.report.output import template
 
 
 def context(result: Result) -> dict[str, Any]:

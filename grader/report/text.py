@@ -39,7 +39,7 @@ def render(result: Result, *, color: bool = False, report_path: str | None = Non
         err = result.error
         where = f" at line {err.line}" if err.line else ""
         out += [
-            paint(f"✗ {err.kind.value.replace('_', ' ')}{where}", "red"),
+            paint(f"✗ {err.kind.label}{where}", "red"),
             f"  {err.message}",
             "",
         ]

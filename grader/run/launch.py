@@ -31,15 +31,17 @@ import sys
 from pathlib import Path
 
 from grader.errors import UsageError
+from grader.model import SANDBOX_MODES
+from grader.problem.catalog import SHIPPED
 from grader.run import capabilities
 from grader.run.capabilities import BWRAP_ISOLATE, NOBODY
 from grader.run.capabilities import bwrap_problem as bwrap_problem
 
 WORKER = Path(__file__).resolve().parent / "child" / "worker.py"
 FORKSERVER = WORKER.with_name("forkserver.py")
-PACK = Path(__file__).resolve().parent.parent / "pack"  # the shipped problems and references
+PACK = SHIPPED  # the shipped problems and references: never in a worker's sight
 INSIDE = "/grader"  # where the working directory and the worker appear inside bubblewrap
-MODES = ("auto", "on", "off", "portable")  # what may be asked for (--sandbox)
+MODES = SANDBOX_MODES  # what may be asked for (--sandbox)
 
 
 def assume(problem: str | None) -> None:

@@ -146,20 +146,20 @@ def named_problem(path: Path) -> str:
 def detect_problem(submission: Submission, entry_points: Mapping[str, str]) -> str:
     """The problem ``submission`` is for, when nothing but one answer is possible.
 
-    A file named after a problem (``softmax_jacobian.py``, or ``03_softmax_jacobian.py`` as
-    ``grader start`` names it) is that problem. Otherwise the candidates are the problems whose
-    entry point the file defines, and those whose entry point it misspells (``softmax_jacobain``);
-    exactly one candidate is the answer, and none or several is a UsageError that names them and
-    asks for ``--problem``: a file defining ``softmax`` and ``softmax_jacobain`` is not guessed.
+    The candidates are the problems whose entry point the file defines, and those whose entry
+    point it misspells (``softmax_jacobain``; a private ``_name`` or a helper the file's own
+    functions use is not a misspelling). A file named after a problem (``softmax_jacobian.py``,
+    or ``03_softmax_jacobian.py`` as ``grader start`` names it) is that problem when it is among
+    the candidates or there are none. Otherwise exactly one candidate is the answer, and none or
+    several is a UsageError that names them and asks for ``--problem``: a file defining
+    ``softmax`` and ``softmax_jacobain`` is not guessed.
     """
     named = named_problem(submission.path)
-    if named in entry_points:
-        return named
     defined = {pid: entry for pid, entry in entry_points.items() if entry in submission.names}
     near: dict[str, str] = {}  # problem -> the misspelt name
     known = set(entry_points.values())
     for name in submission.names:
-        if name in known:
+        if name in known or name.startswith("_") or name in submission.helpers:
             continue
         ratios = {
             pid: difflib.SequenceMatcher(None, entry, name).ratio()
@@ -170,6 +170,8 @@ def detect_problem(submission: Submission, entry_points: Mapping[str, str]) -> s
         if best >= NEAR:
             near.update((pid, name) for pid, r in ratios.items() if r == best)
     candidates = sorted({*defined, *near})
+    if named in entry_points and (not candidates or named in candidates):
+        return named
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
