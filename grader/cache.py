@@ -160,67 +160,77 @@ def cases(problem: Problem, build: Callable[[], tuple[Case, ...]]) -> tuple[Case
 
 
 def _encode(built: tuple[Case, ...]) -> tuple[bytes, list[memoryview]]:
-    import numpy as np
+    from grader.run.child import codec
 
     blob: list[memoryview] = []
     records: list[dict[str, Any]] = []
     for case in built:
-        arrays = [case.expected] + ([] if case.published is None else [case.published])
-        blob += [memoryview(np.ascontiguousarray(a, dtype="<f8").data).cast("B") for a in arrays]
+        expected, buffers, _ = codec.pack(case.expected)
+        blob += buffers
+        published = None
+        if case.published is not None:
+            published, buffers, _ = codec.pack(case.published)
+            blob += buffers
         records.append(
             {
                 "index": case.index,
                 "name": case.name,
                 "visibility": case.visibility.value,
                 "args": case.args,
+                "call": case.call,
+                "filled": case.filled,
                 "weight": case.weight,
                 "time_limit": case.time_limit,
-                "tolerance": [case.tolerance.atol, case.tolerance.rtol, case.tolerance.squeeze],
-                "expected": list(case.expected.shape),
-                "published": None if case.published is None else list(case.published.shape),
+                "result": case.result.document(),
+                "expected": expected,
+                "published": published,
             }
         )
     return json.dumps({"cases": records}).encode() + b"\n", blob
 
 
 def _decode(raw: bytes) -> tuple[Case, ...]:
-    import math
-
     import numpy as np
 
-    from grader.model import Case, Tolerance, Visibility, encode_args
+    from grader.model import Case, Part, Visibility, encode_args
+    from grader.problem.cases import freeze
+    from grader.run.child import codec
 
     end = raw.index(b"\n")
     records = json.loads(raw[:end])["cases"]
-    data = np.frombuffer(raw, dtype="<f8", offset=end + 1)
+    data = np.frombuffer(raw, dtype=np.uint8, offset=end + 1)
     offset = 0
 
-    def take(shape: list[int]) -> np.ndarray:
+    def take(tree: Any) -> Any:
         nonlocal offset
-        size = math.prod(shape)
-        if offset + size > data.size:
-            raise ValueError("truncated cache entry")
-        array = data[offset : offset + size].reshape(shape)
+        try:
+            size = codec.measure(tree)
+            if offset + size > data.size:
+                raise ValueError("truncated cache entry")
+            node = codec.build(tree, data[offset : offset + size])
+        except codec.Unreadable as exc:
+            raise ValueError(str(exc)) from None
         offset += size
-        return array
+        return freeze(node)
 
     out = []
     for r in records:
         expected = take(r["expected"])
         published = None if r["published"] is None else take(r["published"])
-        atol, rtol, squeeze = r["tolerance"]
         out.append(
             Case(
                 index=r["index"],
                 name=r["name"],
                 visibility=Visibility(r["visibility"]),
                 args=r["args"],
-                args_json=encode_args(r["args"]),
+                call=r["call"],
+                call_json=encode_args(r["call"]),
                 expected=expected,
                 published=published,
                 weight=r["weight"],
-                tolerance=Tolerance(atol, rtol, squeeze),
                 time_limit=r["time_limit"],
+                result=Part.from_document(r["result"]),
+                filled=r["filled"],
             )
         )
     if offset != data.size:

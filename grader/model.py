@@ -18,10 +18,21 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Any
 
-from grader import __version__
+from grader import __version__, structure
+
+# A result's parts and comparisons (``grader.structure``), spoken by every stage like the rest
+COMPARISONS = structure.COMPARISONS
+LEAVES = structure.LEAVES
+STRUCTURES = structure.STRUCTURES
+TEXT = structure.TEXT
+VECTORS = structure.VECTORS
+Mismatch = structure.Mismatch
+Part = structure.Part
+PartDetail = structure.PartDetail
+Tolerance = structure.Tolerance
 
 if TYPE_CHECKING:
-    import numpy as np
+    pass
 
 SCHEMA = "grader.result/1"
 # What ``--sandbox`` may ask for; ``auto`` first, the default. (``Result.sandbox`` says which
@@ -130,21 +141,12 @@ class Limits:
     output: int = 64 << 10  # bytes of printed output kept (the rest is counted, then dropped)
 
 
-@dataclass(frozen=True)
-class Tolerance:
-    """Pass when ``|got - expected| <= atol + rtol * |expected|`` everywhere."""
-
-    atol: float = 1e-4
-    rtol: float = 0.0
-    squeeze: bool = False  # accept results that differ only by singleton axes
-
-
 # ---------------------------------------------------------------------------------------------
 # problem -> run: a case, and what of it the worker receives.
 
 
-def encode_args(args: Mapping[str, Any]) -> str:
-    """A case's arguments as the worker receives them (JSON; NaN and inf allowed)."""
+def encode_args(args: Any) -> str:
+    """A case's call (or any plain value) as the worker receives it (JSON; NaN and inf allowed)."""
     return json.dumps(args, separators=(",", ":"), allow_nan=True)
 
 
@@ -155,13 +157,22 @@ class Case:
     index: int
     name: str
     visibility: Visibility
-    args: Mapping[str, Any]  # plain JSON-ready values: what the submission receives
-    args_json: str  # ``encode_args(args)``, encoded once however many submissions run
-    expected: np.ndarray  # float64, from the reference
-    published: np.ndarray | None  # the literal value written in the spec, if any
+    args: Mapping[str, Any]  # plain JSON-ready values: the inputs as learners see them
+    call: Mapping[str, Any]  # how the entry point is called (``grader.run.child.calls``)
+    call_json: str  # ``encode_args(call)``, encoded once however many submissions run
+    expected: Any  # a value node (``codec``): an ndarray for a number or an array
+    published: Any  # the literal value written in the spec, as a node, if any
     weight: float
-    tolerance: Tolerance
     time_limit: float  # seconds
+    result: Part = field(default_factory=Part)  # the result's structure and comparisons
+    # how known mistakes and properties are called: every argument by name, defaults filled in
+    # (None: as ``call``; a class's mistakes run its script)
+    filled: Mapping[str, Any] | None = None
+
+    @property
+    def tolerance(self) -> Tolerance:
+        """The comparison of the result as a whole (of its only value, for most problems)."""
+        return self.result.check
 
 
 @dataclass(frozen=True)
@@ -169,7 +180,7 @@ class CaseInput:
     """What the run knows of a case: never its expected value."""
 
     index: int
-    args_json: str  # the case's arguments, JSON-encoded
+    call_json: str  # how the case is called, JSON-encoded
     time_limit: float
     # Cases are sent ahead within a run of the same group; None: alone, so that what the code
     # prints is attributed to this case exactly (examples, whose output the learner sees).
@@ -185,7 +196,7 @@ class Outcome:
     """What one case produced: a value, or the verdict that explains why there is none."""
 
     index: int
-    value: np.ndarray | None
+    value: Any  # a node (``grader.run.child.codec``) when a value came back
     verdict: Verdict | None  # None when a value came back
     message: str
     line: int | None
@@ -216,28 +227,16 @@ class Run:
 
 
 @dataclass(frozen=True)
-class Mismatch:
-    """Where and how far a value of the right shape is off."""
-
-    count: int  # entries outside the tolerance
-    total: int
-    max_abs: float
-    max_abs_at: tuple[int, ...]
-    max_rel: float
-    nonfinite: int  # NaN or inf entries where a finite value is expected
-    mask: np.ndarray  # True where the entry fails
-
-
-@dataclass(frozen=True)
 class Detail:
     """What an example case shows the learner: inputs, expected and got side by side."""
 
     args: Mapping[str, Any]
-    expected: np.ndarray
-    got: np.ndarray | None
+    expected: Any  # a node: an ndarray for a result that is one number or array
+    got: Any
     mismatch: Mismatch | None
     output: str
     tolerance: Tolerance
+    parts: tuple[PartDetail, ...] = ()  # a structured result, part by part
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from grader.problem.cases import load_reference, materialise
 from grader.problem.catalog import Catalog, catalog
 from grader.problem.spec import Problem, Reader, load_problem
 from grader.problem.yamlmap import load
-from grader.run.child.worker import build_args
+from grader.run.child.calls import invoke
 from grader.run.prefork import ForkServer, ServerGone
 from grader.run.sandbox import Sandbox
 from grader.submission.source import (
@@ -96,7 +96,7 @@ def run_cases(
     Pass the ``advisor`` of ``problem`` (and its ``reference_timer``) when grading many
     submissions, to load its reference and known mistakes, and time it, once.
     """
-    inputs = [CaseInput(c.index, c.args_json, c.time_limit * time_scale, _group(c)) for c in cases]
+    inputs = [CaseInput(c.index, c.call_json, c.time_limit * time_scale, _group(c)) for c in cases]
     if submission.syntax_error is not None:
         message, line = submission.syntax_error
         error = SubmissionError(ErrorKind.COMPILE_ERROR, message, line)
@@ -107,7 +107,7 @@ def run_cases(
             submission.source,
             submission.path.name,
             problem.entry_point,
-            problem.arguments,
+            problem.result.layout(),
             inputs,
             limits,
         )
@@ -123,6 +123,8 @@ def run_cases(
         timer or reference_timer(problem, cases),
     )
     failure = run.failure and explain(run.failure, submission, problem.entry_point)
+    if failure is not None and problem.is_class:  # the worker speaks of functions
+        failure = replace(failure, message=_of_a_class(failure.message, problem.entry_point))
     return score(
         results,
         failure,
@@ -139,6 +141,14 @@ def run_cases(
     )
 
 
+def _of_a_class(message: str, name: str) -> str:
+    return (
+        message.replace(f"no function named '{name}'", f"no class named '{name}'")
+        .replace(f"define `def {name}(...)`", f"define `class {name}:`")
+        .replace("not a function", "not a class")
+    )
+
+
 def _group(case: Case) -> str | None:
     """Hidden cases run as one group (sent ahead); examples run alone (their output is shown)."""
     return None if case.visibility is Visibility.EXAMPLE else case.visibility.value
@@ -146,7 +156,7 @@ def _group(case: Case) -> str | None:
 
 def advisor_for(problem: Problem) -> Advisor:
     """The judge's view of ``problem``'s reference (imported on the first wrong result)."""
-    return Advisor(lambda: load_reference(problem), problem.arguments)
+    return Advisor(lambda: load_reference(problem))
 
 
 def reference_timer(problem: Problem, cases: Sequence[Case]) -> growth.Timer:
@@ -156,7 +166,7 @@ def reference_timer(problem: Problem, cases: Sequence[Case]) -> growth.Timer:
     def solve(position: int) -> object:
         if not loaded:
             loaded.append(getattr(load_reference(problem), problem.entry_point))
-        return loaded[0](*build_args(cases[position].args, problem.arguments))
+        return invoke(loaded[0], cases[position].call, lambda value, _: value, fresh=False)
 
     return growth.timer(solve)
 

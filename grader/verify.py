@@ -19,20 +19,30 @@ result would pass. Nothing here reads the problem cache.
 
 from __future__ import annotations
 
+import inspect
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
 from grader.errors import SpecError, UsageError
-from grader.judge.check import compare, decimals_for
+from grader.judge.compare import Custom
+from grader.judge.diagnose import Advisor, named_values
+from grader.judge.parts import judge
 from grader.model import Case, CheckReport, Result, Status, Verdict
-from grader.pipeline import run_cases
+from grader.pipeline import advisor_for, run_cases
 from grader.problem.cases import TIME_FLOOR, TIME_MULTIPLIER, generated_name, materialise
 from grader.problem.catalog import catalog
+from grader.problem.kinds import NO_DEFAULT, Argument
 from grader.problem.spec import Problem, load_problem
+from grader.run import launch
+from grader.run.child.codec import normalise
+from grader.run.prefork import ForkServer, ServerGone
 from grader.run.sandbox import Sandbox
+from grader.selftest import self_test
 from grader.submission.source import read_submission
 
 VERDICT_FOLDERS = ("accepted", *(v.value for v in Verdict if v.ran))
@@ -68,36 +78,49 @@ def check_problem(spec_path: Path, sandbox: str = "auto") -> CheckReport:
         f"{len(cases)} cases ({len(problem.examples)} examples, "
         f"{len(cases) - len(problem.examples)} hidden)",
     )
-    _published(report, cases)
+    advisor = advisor_for(problem)
+    _published(report, cases, advisor)
     _reproducible(report, problem, cases)
-    _self_test(report, problem, cases)
+    _self_test(report, cases, advisor)
+    _defaults(report, problem, advisor.module())
     _limits(report, problem, cases)
     _submissions(report, problem, cases, sandbox)
     return report
 
 
-def _published(report: CheckReport, cases: Sequence[Case]) -> None:
+def _published(report: CheckReport, cases: Sequence[Case], advisor: Advisor) -> None:
     bad = []
     for case in cases:
         if case.published is None:
             continue
-        if case.published.shape != case.expected.shape:
-            bad.append(
-                f"'{case.name}': published shape {case.published.shape}, "
-                f"the reference gives {case.expected.shape}"
-            )
-            continue
-        m = compare(case.published, case.expected, case.tolerance.atol, case.tolerance.rtol)
-        if m is not None:
-            where = ", ".join(map(str, m.max_abs_at))
-            bad.append(
-                f"'{case.name}': {m.count} of {m.total} published values differ from the "
-                f"reference, worst by {m.max_abs:.3g} at [{where}]"
-            )
+        custom = _custom(advisor, case)
+        for j in judge(case.result, case.expected, case.published, custom):
+            if j.verdict is Verdict.PASSED:
+                continue
+            where = f" {j.label}" if j.label else ""
+            m = j.judged.mismatch
+            if m is not None and m.max_abs_at is not None and j.judged.message[:1].isdigit():
+                at = ", ".join(map(str, m.max_abs_at))
+                bad.append(
+                    f"'{case.name}'{where}: {m.count} of {m.total} published values differ from "
+                    f"the reference, worst by {m.max_abs:.3g} at [{at}]"
+                )
+            else:
+                bad.append(f"'{case.name}'{where}: {j.judged.message}")
     count = sum(c.published is not None for c in cases)
     report.add(
         "published examples agree with the reference", not bad, "; ".join(bad) or f"{count} checked"
     )
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
 
 
 def _reproducible(report: CheckReport, problem: Problem, cases: Sequence[Case]) -> None:
@@ -105,7 +128,7 @@ def _reproducible(report: CheckReport, problem: Problem, cases: Sequence[Case]) 
     differ = [
         a.name
         for a, b in zip(cases, again, strict=True)
-        if a.args != b.args or not np.array_equal(a.expected, b.expected, equal_nan=True)
+        if a.call != b.call or not _same(a.expected, b.expected)
     ]
     generated = sum(g.count for g in problem.generated)
     report.add(
@@ -117,59 +140,98 @@ def _reproducible(report: CheckReport, problem: Problem, cases: Sequence[Case]) 
     )
 
 
-def _precision(cases: Sequence[Case]) -> int:
-    """Decimals of the published values (the precision learners are told), else from atol."""
-    found = 0
-    for case in cases:
-        if case.published is not None:
-            for value in case.published.flat:
-                text = repr(float(value))
-                if "e" not in text and "." in text:
-                    found = max(found, len(text.split(".")[1].rstrip("0")))
-    return found or decimals_for(min(c.tolerance.atol for c in cases) or 1e-6)
+def _custom(advisor: Advisor, case: Case) -> Custom:
+    return lambda name, got, expected: advisor.check(case, name, got, expected)
 
 
-def _self_test(report: CheckReport, problem: Problem, cases: Sequence[Case]) -> None:
-    digits = _precision(cases)
-    step = 10.0**-digits
-    too_tight, too_loose, weak = [], [], []
-    for case in cases:
-        e, tol = case.expected, case.tolerance
-        if not np.isfinite(e).all() or e.size == 0:
-            continue
-        for how in (np.round, np.floor, np.ceil):
-            if compare(how(e * 10**digits) / 10**digits, e, tol.atol, tol.rtol) is not None:
-                too_tight.append(f"'{case.name}' ({how.__name__})")
-                break
-        off = e.copy()
-        worst = int(np.argmax(np.abs(e)))
-        off.flat[worst] += 2 * step * max(1.0, abs(float(e.flat[worst]))) if tol.rtol else 2 * step
-        if compare(off, e, tol.atol, tol.rtol) is None:
-            too_loose.append(f"'{case.name}'")
-        if np.any(e != 0) and compare(np.zeros_like(e), e, tol.atol, tol.rtol) is None:
-            weak.append(case.name)
-    report.add(
-        f"checker self-test: values rounded to {digits} decimals pass, off by {2 * step:g} fail",
-        not too_tight and not too_loose,
-        "; ".join(
-            (
-                [
-                    f"tolerance too tight: values rounded to {digits} decimals fail "
-                    + ", ".join(too_tight[:5])
-                ]
-                if too_tight
-                else []
-            )
-            + (
-                [f"tolerance too loose: off by {2 * step:g} passes " + ", ".join(too_loose[:5])]
-                if too_loose
-                else []
-            )
-        )
-        or f"{len(cases)} cases",
+def _self_test(report: CheckReport, cases: Sequence[Case], advisor: Advisor) -> None:
+    reference = advisor.module()
+
+    def variant(case: Case, checker: str, expected: Any) -> Any:
+        make = getattr(reference, f"variant_{checker}", None)
+        if not callable(make):
+            return None
+        try:
+            return normalise(make(expected, named_values(case)), "*")
+        except Exception as exc:
+            report.warnings.append(f"variant_{checker} failed on '{case.name}': {exc!r:.80}")
+            return None
+
+    found = self_test(
+        cases,
+        lambda case: _custom(advisor, case),
+        variant,
+        lambda case, got: advisor.holds(case, got) is None,
     )
-    for name in weak:
-        report.warnings.append(f"weak case '{name}': an all-zero result passes it")
+    digits = sorted(found.precisions)
+    said = (
+        f"values rounded to {digits[0]} decimals pass, off by twice that fail"
+        if len(digits) == 1
+        else f"values rounded to each case's precision ({', '.join(map(str, digits))} "
+        "decimals) pass, off by twice that fail"
+        if digits
+        else "no value compared by tolerance"
+    )
+    problems = []
+    for what, items in (("too tight", found.too_tight), ("too loose", found.too_loose)):
+        by: dict[str, list[str]] = {}
+        for how, where in items:
+            by.setdefault(how, []).append(where)
+        problems += [f"tolerance {what}: {how} {', '.join(w[:5])}" for how, w in by.items()]
+    report.add(
+        f"checker self-test: {said}", not problems, "; ".join(problems) or f"{len(cases)} cases"
+    )
+    if found.weak:
+        listed = ", ".join(found.weak[:4]) + (
+            f" and {len(found.weak) - 4} more" if len(found.weak) > 4 else ""
+        )
+        which = "case" if len(found.weak) == 1 else "cases"
+        report.warnings.append(f"weak {which} {listed}: an all-zero result passes")
+    if found.compared:
+        kinds = ", ".join(f"{k} ({n})" for k, n in sorted(found.compared.items()))
+        wrong = [f"a correct-but-different answer fails {x}" for x in found.rejected[:5]]
+        wrong += [f"a wrong answer passes {x}" for x in found.accepted[:5]]
+        report.add(
+            "comparisons self-test: a correct-but-different answer passes, a wrong one fails",
+            not wrong,
+            "; ".join(wrong) or kinds,
+        )
+
+
+def _defaults(report: CheckReport, problem: Problem, reference: ModuleType) -> None:
+    """Declared defaults agree with the reference's own (what an omitted argument becomes)."""
+    target = getattr(reference, problem.entry_point)
+    found: list[tuple[str, Any, Mapping[str, Argument]]] = []
+    if problem.is_class:
+        found.append(("__init__", target.__init__, problem.arguments))
+        found += [
+            (m.name, getattr(target, m.name, None), m.arguments) for m in problem.methods.values()
+        ]
+    else:
+        found.append((problem.entry_point, target, problem.arguments))
+    differ = []
+    for name, func, arguments in found:
+        try:
+            signature = inspect.signature(func) if func is not None else None
+        except (TypeError, ValueError):
+            signature = None
+        for argument in arguments.values():
+            declared = argument.default
+            if declared is NO_DEFAULT:
+                continue
+            parameter = signature.parameters.get(argument.name) if signature else None
+            theirs = None if parameter is None else parameter.default
+            if parameter is None or theirs is inspect.Parameter.empty or theirs != declared:
+                shown = (
+                    "none"
+                    if parameter is None or theirs is inspect.Parameter.empty
+                    else repr(theirs)
+                )
+                differ.append(
+                    f"{name}({argument.name}): the spec says {declared!r}, the reference {shown}"
+                )
+    if differ or any(a.default is not NO_DEFAULT for _, _, args in found for a in args.values()):
+        report.add("declared defaults are the reference's", not differ, "; ".join(differ) or "")
 
 
 def _limits(report: CheckReport, problem: Problem, cases: Sequence[Case]) -> None:
@@ -193,13 +255,29 @@ def _limits(report: CheckReport, problem: Problem, cases: Sequence[Case]) -> Non
     report.limits.append(f"{problem.limits.time_total:g} s in total")
 
 
-def _grade(
-    path: Path, problem: Problem, cases: Sequence[Case], sandbox: str, time_scale: float = 1.0
-) -> tuple[Result, float]:
-    started = time.monotonic()
-    with Sandbox(sandbox) as box:
-        result = run_cases(read_submission(path), problem, cases, box, time_scale)
-    return result, time.monotonic() - started
+class _Grading:
+    """How one problem's submissions are graded: workers forked from one fork server (a fork
+    costs milliseconds where a new interpreter costs a few hundred), one advisor."""
+
+    def __init__(self, problem: Problem, cases: Sequence[Case], sandbox: str) -> None:
+        self.problem, self.cases, self.sandbox = problem, cases, sandbox
+        self.advisor = advisor_for(problem)
+        self.server = ForkServer(launch.resolve(sandbox))
+
+    def grade(self, path: Path, time_scale: float = 1.0) -> tuple[Result, float]:
+        started = time.monotonic()
+        submission = read_submission(path)
+        try:
+            with Sandbox(server=self.server) as box:
+                result = run_cases(
+                    submission, self.problem, self.cases, box, time_scale, self.advisor
+                )
+        except ServerGone:  # graded again in a worker of its own
+            with Sandbox(self.sandbox) as box:
+                result = run_cases(
+                    submission, self.problem, self.cases, box, time_scale, self.advisor
+                )
+        return result, time.monotonic() - started
 
 
 def _outcome(result: Result) -> str:
@@ -222,7 +300,13 @@ def _gets(result: Result, folder: str) -> bool:
 def _submissions(
     report: CheckReport, problem: Problem, cases: Sequence[Case], sandbox: str
 ) -> None:
-    result, took = _grade(problem.reference, problem, cases, sandbox)
+    grading = _Grading(problem, cases, sandbox)
+    with grading.server:
+        _submissions_by(report, problem, grading)
+
+
+def _submissions_by(report: CheckReport, problem: Problem, grading: _Grading) -> None:
+    result, took = grading.grade(problem.reference)
     report.add(
         "the reference is accepted",
         result.status is Status.ACCEPTED,
@@ -242,7 +326,7 @@ def _submissions(
             f"unknown folders in {folder}: "
             f"{', '.join(unknown)} (known: {', '.join(VERDICT_FOLDERS)})",
         )
-    wrong = [w for path in files if (w := _known(report, path, problem, cases, sandbox))]
+    wrong = [w for path in files if (w := _known(report, path, problem, grading))]
     counts: dict[str, int] = {}
     for _, expected, _, _ in report.submissions:
         counts[expected] = counts.get(expected, 0) + 1
@@ -266,13 +350,11 @@ def _submissions(
     )
 
 
-def _known(
-    report: CheckReport, path: Path, problem: Problem, cases: Sequence[Case], sandbox: str
-) -> str:
+def _known(report: CheckReport, path: Path, problem: Problem, grading: _Grading) -> str:
     """Grade one known-verdict submission; "" when it gets its verdict, else what it got."""
     folder = problem.reference.with_suffix("")
     name, expected = path.relative_to(folder), path.parent.name
-    result, took = _grade(path, problem, cases, sandbox)
+    result, took = grading.grade(path)
     got = _outcome(result)
     report.submissions.append((str(name), expected, got, took))
     if not _gets(result, expected):
@@ -281,7 +363,7 @@ def _known(
     # time out with twice the time.
     if expected in {"accepted", "time_limit"}:
         scale = 0.5 if expected == "accepted" else 2.0
-        flipped, _ = _grade(path, problem, cases, sandbox, time_scale=scale)
+        flipped, _ = grading.grade(path, time_scale=scale)
         if not _gets(flipped, expected):
             report.warnings.append(
                 f"{name}: {expected} with the limits, but {_outcome(flipped)} with limits "

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from grader.judge.check import NONFINITE_HINT, check_case, compare
-from grader.model import Case, Outcome, Tolerance, Verdict, Visibility, encode_args
+from grader.model import Case, Outcome, Part, Tolerance, Verdict, Visibility
 
 EXACT = np.array([[0.08192, -0.02204], [-0.02204, 0.18483]])  # not on the 4-decimal grid
 
@@ -19,7 +19,8 @@ DEFAULT = Tolerance()
 def case(expected, visibility=Visibility.EXAMPLE, tolerance=DEFAULT) -> Case:
     expected = np.asarray(expected, dtype=np.float64)
     args = {"x": [1.0]}
-    return Case(0, "c", visibility, args, encode_args(args), expected, None, 1.0, tolerance, 2.0)
+    call = {"args": [["x", "list", args["x"]]]}
+    return Case(0, "c", visibility, args, call, "", expected, None, 1.0, 2.0, Part(check=tolerance))
 
 
 def verdict_of(got, expected=EXACT, **kw) -> Verdict:
@@ -91,7 +92,13 @@ class Words:
     def words(self, key: str) -> str | None:
         return self.hints.get(key)
 
-    def explain(self, case: Case, got: np.ndarray) -> tuple[str, str] | None:
+    def explain(self, case: Case, got: np.ndarray, failing=((),)) -> tuple[str, str] | None:
+        return None
+
+    def check(self, case: Case, checker: str, got, expected) -> tuple[bool, str]:
+        return True, ""
+
+    def holds(self, case: Case, got) -> tuple[str, str] | None:
         return None
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from grader.judge.diagnose import explain, known_mistakes
-from grader.model import Tolerance, Visibility
+from grader.model import Case, Part, Tolerance, Visibility
 from grader.pipeline import grade
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +82,21 @@ EXPECTED = np.array([[0.12345, -0.5], [0.25, 0.75]])
     ],
 )
 def test_generic_diagnoses(got: np.ndarray, diagnosis: str | None) -> None:
-    found = explain(got, EXPECTED, {"x": [1.0]}, {"x": "list"}, TOL, (), 4)
+    args = {"x": [1.0]}
+    case = Case(
+        0,
+        "c",
+        Visibility.EXAMPLE,
+        args,
+        {"args": [["x", "list", [1.0]]]},
+        "",
+        EXPECTED,
+        None,
+        1.0,
+        2.0,
+        Part(check=TOL),
+    )
+    found = explain(case, got, [()], ())
     assert (found[0] if found else None) == diagnosis
 
 

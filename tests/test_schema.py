@@ -38,7 +38,10 @@ def test_every_shipped_spec_satisfies_the_schema(spec: Path) -> None:
         {"title": 3},
         {"limits": {"time_per_case": "fast"}},
         {"arguments": {"x": "tensor"}},
-        {"examples": [{"name": "a", "args": {"x": [1, "two"]}}]},
+        {"examples": [{"name": "a", "args": [1, "two"]}]},
+        {"arguments": {"x": "float | tensor"}},
+        {"result": {"tuple": [], "name": "r"}},
+        {"examples": [{"name": "a", "calls": [{"call": "step", "repeat": 0}]}]},
         {"generated": [{"name": "g", "generator": "g", "count": 0, "seed": 1}]},
     ],
 )

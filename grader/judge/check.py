@@ -1,9 +1,11 @@
 """Checking: one case's outcome against its expected value, in the grader's process.
 
-Order of checks: a verdict from the run (error, time limit, ...) stands; then the shape must match
-exactly (``np.allclose`` would broadcast a 1-vector against any matrix); then NaN or inf where a
-finite value is expected fails; then every entry must satisfy
-``|got - expected| <= atol + rtol * |expected|`` (numpy's rule).
+Order of checks: a verdict from the run (error, time limit, ...) stands; then the result is
+judged part by part (``parts``; a result that is one value is one part): the kind of value, the
+shape exactly (``np.allclose`` would broadcast a 1-vector against any matrix), NaN or inf where a
+finite value is expected, then the part's comparison (``compare``), by default
+``|got - expected| <= atol + rtol * |expected|`` everywhere (numpy's rule). The worst verdict
+of the parts is the case's; its message names each failing part.
 
 Hidden cases come out of here holding no data: their message and hint never quote inputs,
 outputs or expected values.
@@ -13,12 +15,18 @@ from __future__ import annotations
 
 import builtins
 import math
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
-from grader.model import Case, CaseResult, Detail, Mismatch, Outcome, Verdict, Visibility
+from grader.judge.compare import Custom, Judged
+from grader.judge.numeric import compare as compare
+from grader.judge.numeric import decimals_for as decimals_for
+from grader.judge.numeric import summary as summary
+from grader.judge.numeric import within as within
+from grader.judge.parts import Judgement, got_at, judge, worst
+from grader.model import Case, CaseResult, Detail, Outcome, Part, PartDetail, Verdict, Visibility
 
 # The core's own words; a problem's reference may say it better for its problem (``HINTS``).
 NONFINITE_HINT = (
@@ -34,13 +42,28 @@ class Advice(Protocol):
         """The reference's own words for ``key`` (``HINTS[key]``), or None."""
         ...
 
-    def explain(self, case: Case, got: np.ndarray) -> tuple[str, str] | None:
-        """(diagnosis class, hint) naming the mistake behind a wrong ``got``, or None."""
+    def explain(
+        self, case: Case, got: Any, failing: Sequence[tuple[int | str, ...]] = ((),)
+    ) -> tuple[str, str] | None:
+        """(diagnosis class, hint) naming the mistake behind a wrong ``got`` (whose parts at
+        ``failing`` are wrong), or None."""
+        ...
+
+    def check(self, case: Case, checker: str, got: Any, expected: Any) -> tuple[bool, str]:
+        """The reference's ``check_<checker>(got, expected, args)`` on this case."""
+        ...
+
+    def holds(self, case: Case, got: Any) -> tuple[str, str] | None:
+        """(name, hint) of the first property of the reference that ``got`` breaks, or None."""
         ...
 
 
 def _line(line: int) -> str:
     return f"line {line}"
+
+
+MAX_PARTS_SAID = 3  # failing parts a message names one by one
+INVALID_HIDDEN = "the returned value is not a result of the expected kind (the examples say more)"
 
 
 def check_case(
@@ -51,30 +74,74 @@ def check_case(
 ) -> CaseResult:
     """The verdict of one case; ``advice`` (the problem's reference) may name the mistake of a
     wrong value and say in its own words what the core only describes."""
-    verdict, message, got, mismatch = _judge(case, outcome, where)
+    hidden = case.visibility is Visibility.HIDDEN
+    if outcome.verdict is not None:
+        verdict, message = outcome.verdict, outcome.message
+        hint = diagnosis = None
+        if _overflowed(case, outcome):
+            diagnosis = "overflow"
+            hint = (advice and advice.words("nonfinite")) or NONFINITE_HINT
+        if hidden:
+            message = _hidden_error(verdict, outcome, where)
+            if diagnosis:
+                message = f"{message}; diagnosis: {diagnosis}"
+        elif outcome.line is not None and verdict is Verdict.RUNTIME_ERROR:
+            message = f"{message}; at {where(outcome.line)}"
+        detail = (
+            None
+            if hidden
+            else Detail(case.args, case.expected, None, None, outcome.output, case.tolerance)
+        )
+        return CaseResult(
+            case.name,
+            case.visibility,
+            verdict,
+            case.weight,
+            outcome.time_s,
+            message,
+            hint,
+            outcome.line,
+            detail,
+            diagnosis,
+        )
+    got = outcome.value
+    custom: Custom | None = None
+    if advice is not None:
+        custom = lambda name, g, e: advice.check(case, name, g, e)  # noqa: E731
+    judgements = judge(case.result, case.expected, got, custom)
     hint = diagnosis = None
-    if (mismatch is not None and mismatch.nonfinite) or _overflowed(case, outcome):
+    if (
+        advice is not None
+        and _wants_properties(case.result)
+        and worst(judgements) is Verdict.PASSED
+    ):
+        broken = advice.holds(case, got)
+        if broken is not None:
+            name, hint = broken
+            diagnosis = f"property: {name}"
+            said = f"a property of the answer does not hold: {name}"
+            judgements = [
+                Judgement("", (), Judged(Verdict.WRONG_ANSWER, said, said), None, case.tolerance),
+                *judgements,
+            ]
+    verdict = worst(judgements)
+    failing = [j for j in judgements if j.verdict is not Verdict.PASSED]
+    mismatch = failing[0].judged.mismatch if failing else None
+    if mismatch is not None and mismatch.nonfinite:
         diagnosis = "overflow"
         hint = (advice and advice.words("nonfinite")) or NONFINITE_HINT
-    elif advice is not None and got is not None and verdict.wrong:
-        found = advice.explain(case, got)
+    elif advice is not None and verdict.wrong and diagnosis is None:
+        found = advice.explain(case, got, [j.path for j in failing])
         if found is not None:
             diagnosis, hint = found
-    if mismatch is not None and not mismatch.nonfinite and advice is not None:
+    message = _said(failing, hidden)
+    if not hidden and mismatch is not None and not mismatch.nonfinite and advice is not None:
         differ = _pattern(mismatch.mask)
-        said = differ and advice.words(differ)
-        if said:
-            message = f"{message}; {said}"
-    hidden = case.visibility is Visibility.HIDDEN
-    if hidden:
-        message = _hidden_message(verdict, outcome, got, case.expected, mismatch, where)
-        if diagnosis and verdict is not Verdict.PASSED:
-            message = f"{message}; diagnosis: {diagnosis}"
-    detail = (
-        None
-        if hidden
-        else Detail(case.args, case.expected, got, mismatch, outcome.output, case.tolerance)
-    )
+        words = advice.words(differ) if differ else None
+        if words:
+            message = f"{message}; {words}"
+    if hidden and diagnosis and verdict is not Verdict.PASSED:
+        message = f"{message}; diagnosis: {diagnosis}"
     return CaseResult(
         case.name,
         case.visibility,
@@ -84,7 +151,7 @@ def check_case(
         message,
         hint,
         outcome.line,
-        detail,
+        None if hidden else _detail(case, outcome, judgements),
         diagnosis if verdict is not Verdict.PASSED else None,
     )
 
@@ -113,122 +180,55 @@ def _extreme(args: object) -> bool:
     return isinstance(args, (int, float)) and math.isfinite(args) and abs(args) >= EXTREME
 
 
-def _judge(
-    case: Case, outcome: Outcome, where: Callable[[int], str]
-) -> tuple[Verdict, str, np.ndarray | None, Mismatch | None]:
-    if outcome.verdict is not None or outcome.value is None:
-        verdict = outcome.verdict or Verdict.CRASHED
-        message = outcome.message
-        if outcome.line is not None and verdict is Verdict.RUNTIME_ERROR:
-            message = f"{message}; at {where(outcome.line)}"
-        return verdict, message, None, None
-    got, expected = outcome.value, case.expected
-    if got.shape != expected.shape:
-        if case.tolerance.squeeze and np.squeeze(got).shape == np.squeeze(expected).shape:
-            got = got.reshape(expected.shape)
-        else:
-            return (
-                Verdict.WRONG_SHAPE,
-                f"expected shape {_shape(expected)}, got {_shape(got)}",
-                got,
-                None,
-            )
-    mismatch = compare(got, expected, case.tolerance.atol, case.tolerance.rtol)
-    if mismatch is None:
-        return Verdict.PASSED, "", got, None
-    if mismatch.nonfinite:
-        return (
-            Verdict.WRONG_ANSWER,
-            f"{mismatch.nonfinite} of {mismatch.total} entries are NaN or inf where finite "
-            "values are expected",
-            got,
-            mismatch,
+def _wants_properties(part: Part) -> bool:
+    return part.check.compare == "properties" or any(_wants_properties(p) for p in part.parts)
+
+
+def _said(failing: Sequence[Judgement], hidden: bool) -> str:
+    """The failing parts' messages, each with its label: at most ``MAX_PARTS_SAID`` of them."""
+    texts = []
+    for j in failing[:MAX_PARTS_SAID]:
+        text = j.judged.hidden if hidden else j.judged.message
+        if hidden and j.verdict is Verdict.INVALID_OUTPUT:
+            text = INVALID_HIDDEN
+        texts.append(f"{j.label}: {text}" if j.label else text)
+    more = len(failing) - MAX_PARTS_SAID
+    if more > 0:
+        texts.append(f"and {more} more part{'s' if more > 1 else ''}")
+    return "; ".join(texts)
+
+
+def _detail(case: Case, outcome: Outcome, judgements: Sequence[Judgement]) -> Detail:
+    if len(judgements) == 1 and not judgements[0].label and not judgements[0].path:
+        j = judgements[0]
+        got = j.judged.got if j.judged.got is not None else outcome.value
+        return Detail(case.args, case.expected, got, j.judged.mismatch, outcome.output, j.check)
+    parts = tuple(
+        PartDetail(
+            j.label or "result",
+            j.expected,
+            j.judged.got if j.judged.got is not None else _at(outcome.value, j.path),
+            j.judged.mismatch,
+            j.check,
+            j.verdict is Verdict.PASSED,
+            "" if j.verdict is Verdict.PASSED else j.judged.message,
         )
-    return (
-        Verdict.WRONG_ANSWER,
-        summary(mismatch, case.tolerance.atol, case.tolerance.rtol),
-        got,
-        mismatch,
+        for j in judgements
+    )
+    return Detail(
+        case.args, case.expected, outcome.value, None, outcome.output, case.tolerance, parts
     )
 
 
-PREFIX = 4096  # entries checked first: most wrong results are wrong there already
-
-
-def within(got: np.ndarray, expected: np.ndarray, atol: float, rtol: float) -> bool:
-    """Whether every entry is within tolerance (``compare``'s rule), as fast as can be:
-    a large result is rejected from its first entries when they are already off."""
-    if got.shape != expected.shape:
-        return False
-    if got.size > PREFIX and not within(
-        got.reshape(-1)[:PREFIX], expected.reshape(-1)[:PREFIX], atol, rtol
-    ):
-        return False
-    return bool(_ok(got, expected, atol, rtol)[0].all())
-
-
-def _ok(
-    got: np.ndarray, expected: np.ndarray, atol: float, rtol: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """(where each entry is within tolerance, |got - expected|)."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        diff = np.subtract(got, expected)
-        np.abs(diff, out=diff)
-        bound = atol + rtol * np.abs(expected) if rtol else atol
-        ok = diff <= bound  # False wherever either side is NaN
-        if ok.all():  # the common case, in one pass over large results
-            return ok, diff
-        finite_expected = np.isfinite(expected)
-        if not finite_expected.all():
-            special = (got == expected) | (np.isnan(got) & np.isnan(expected))
-            ok = np.where(finite_expected, ok, special)
-    return ok, diff
-
-
-def compare(got: np.ndarray, expected: np.ndarray, atol: float, rtol: float) -> Mismatch | None:
-    """None when every entry is within tolerance; else where and how far it is off.
-
-    NaN matches NaN and an infinity matches the same infinity only where the expected value
-    itself is not finite.
-    """
-    ok, diff = _ok(got, expected, atol, rtol)
-    if ok.all():
+def _at(value: Any, path: tuple[int | str, ...]) -> Any:
+    try:
+        return got_at(value, path)
+    except (KeyError, IndexError, TypeError):
         return None
-    finite_expected = np.isfinite(expected)
-    bad = ~ok
-    count = int(bad.sum())
-    nonfinite = int((finite_expected & ~np.isfinite(got)).sum())
-    scored = np.where(bad & np.isfinite(diff), diff, -1.0)
-    flat = int(np.argmax(scored)) if np.isfinite(diff[bad]).any() else int(np.argmax(bad))
-    at = tuple(int(i) for i in np.unravel_index(flat, expected.shape)) if expected.ndim else ()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(bad & np.isfinite(diff), diff / np.abs(expected), 0.0)
-    max_rel = float(np.nanmax(rel)) if rel.size else 0.0
-    max_abs = float(diff.flat[flat]) if diff.size else float(diff)
-    mask = bad if bad.ndim else np.asarray(bad)
-    return Mismatch(count, int(expected.size) or 1, max_abs, at, max_rel, nonfinite, mask)
 
 
-def summary(m: Mismatch, atol: float, rtol: float) -> str:
-    """``3 of 9 entries differ; max abs diff 0.0124 at [0, 2] (rel 15%); tolerance 1e-4``."""
-    where = f" at [{', '.join(map(str, m.max_abs_at))}]" if m.max_abs_at else ""
-    rel = f", rel {_pct(m.max_rel)}" if np.isfinite(m.max_rel) else ", rel inf"
-    tol = f"{atol:g}" + (f" + {rtol:g}*|expected|" if rtol else "")
-    return (
-        f"{m.count} of {m.total} entries differ; max abs diff {m.max_abs:.4g}{where}{rel}; "
-        f"tolerance {tol}"
-    )
-
-
-def _hidden_message(
-    verdict: Verdict,
-    outcome: Outcome,
-    got: np.ndarray | None,
-    expected: np.ndarray,
-    mismatch: Mismatch | None,
-    where: Callable[[int], str] = _line,
-) -> str:
-    """A message for a hidden case that reveals no input, output or expected value.
+def _hidden_error(verdict: Verdict, outcome: Outcome, where: Callable[[int], str]) -> str:
+    """A message for a hidden case's error that reveals no input, output or expected value.
 
     It holds only the grader's own words, and of what the submission reported, at most a
     built-in exception's name and a line number: the submission chooses its exceptions' names
@@ -236,20 +236,14 @@ def _hidden_message(
     text is shown.
     """
     at = f" at {where(outcome.line)}" if outcome.line else ""
-    if verdict is Verdict.WRONG_SHAPE and got is not None:
-        return f"expected a {expected.ndim}-D result, got {got.ndim}-D"
-    if verdict is Verdict.WRONG_ANSWER and mismatch is not None and mismatch.nonfinite:
-        return "NaN or inf where finite values are expected"
-    if verdict is Verdict.WRONG_ANSWER:
-        return "values outside the tolerance"
     if verdict is Verdict.RUNTIME_ERROR:
         name = outcome.message.split(":", 1)[0].strip()
         return f"{name if name in BUILTIN_EXCEPTIONS else 'an exception'} raised{at}"
     if verdict is Verdict.INVALID_OUTPUT:
-        return "the returned value is not a result of the expected kind (the examples say more)"
+        return INVALID_HIDDEN
     if verdict is Verdict.MEMORY_LIMIT:
         return f"ran out of memory{at}"
-    return outcome.message if verdict is not Verdict.PASSED else ""
+    return outcome.message
 
 
 # The names of Python's own exceptions: the only exception names a hidden case may show.
@@ -272,18 +266,3 @@ def _pattern(mask: np.ndarray) -> str:
     if off and not on:
         return "only_off_diagonal"
     return ""
-
-
-def decimals_for(atol: float) -> int:
-    """Digits after the point that make a difference of ``atol`` visible (4 for 1e-4)."""
-    if atol <= 0:
-        return 6
-    return min(10, max(1, math.ceil(-math.log10(atol) - 1e-9)))
-
-
-def _shape(a: np.ndarray) -> str:
-    return str(tuple(a.shape))
-
-
-def _pct(x: float) -> str:
-    return f"{x:.1%}" if x < 10 else f"{x:.3g}x"

@@ -1,31 +1,42 @@
 """Why a result is wrong: known mistakes of the problem, then mistakes any problem can have.
 
-A problem's reference may declare known mistakes: functions named ``mistake_<name>`` that
-reproduce a typical wrong implementation, whose docstring is the hint to show. When a failing
-result matches one (same shape, within the case's tolerance), that hint is given. It may also
-declare properties every right answer has: functions ``property_<name>(*args, result) -> bool``
-whose docstring is the hint when a failing result breaks them (for the Jacobian: symmetry, rows
-summing to zero). Otherwise the result is compared with simple transformations of the expected
-value: its negation, its transpose, the value rounded to fewer decimals. All of this runs in the
-grader's process, on the reference's functions; the submission's process never sees any of it.
-Hints name a mistake, never a value, so they are safe to show for hidden cases.
+A problem's reference may declare known mistakes: functions (or, for a class problem, classes)
+named ``mistake_<name>`` that reproduce a typical wrong implementation, whose docstring is the
+hint to show. Each is run exactly as the submission was (the same call, seed, script), and when a
+failing result matches it on every failing part (same kind and shape, within that part's
+comparison), that hint is given. It may also declare properties every right answer has:
+``property_<name>(*args, result=...) -> bool`` (a class problem: ``(calls, result=...)``), whose
+docstring is the hint when a failing result breaks them; a part compared by ``properties`` has no
+expected value to match and passes when they all hold. Otherwise a failing number array is
+compared with simple transformations of the expected one: its negation, its transpose, the value
+rounded to fewer decimals. Custom comparisons (``check_<name>(got, expected, args)``) are run
+here too.
+
+All of this runs in the grader's process, on the reference's functions, on decoded values; the
+submission's process never sees any of it. Hints name a mistake, never a value, so they are safe
+to show for hidden cases.
 """
 
 from __future__ import annotations
 
+import copy
 import warnings
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from grader.judge.check import decimals_for, within
-from grader.model import Case, Tolerance
-from grader.run.child.worker import build_args
+from grader.judge.compare import Custom
+from grader.judge.numeric import decimals_for, within
+from grader.judge.parts import judge, worst
+from grader.model import Case, Part, Tolerance, Verdict
+from grader.problem.cases import run
+from grader.run.child.calls import arguments as build_arguments
 
 MEMO_BYTES = 256 << 20  # what an Advisor keeps of per-case values for the next submission
+Path = tuple[int | str, ...]
 
 
 @dataclass(frozen=True)
@@ -46,72 +57,171 @@ def known_mistakes(reference: ModuleType) -> tuple[Mistake, ...]:
         if kind in {"mistake", "property"} and rest and callable(func):
             doc = (func.__doc__ or "").strip()
             hint = " ".join(doc.split("\n\n")[0].split()) or rest
-            line = getattr(getattr(func, "__code__", None), "co_firstlineno", 0)
+            code = getattr(func, "__code__", None) or getattr(
+                getattr(func, "__init__", None), "__code__", None
+            )
+            line = getattr(code, "co_firstlineno", 0)
             found.append((line, Mistake(rest.replace("_", " "), hint, func, kind)))
     return tuple(m for _, m in sorted(found, key=lambda item: item[0]))
 
 
 # memo(key, compute): a value that depends only on the case, computed once per case when the
 # caller keeps it (a batch job diagnoses the same cases for every submission).
-Memo = Callable[[str, Callable[[], "np.ndarray | None"]], "np.ndarray | None"]
+Memo = Callable[[str, Callable[[], Any]], Any]
 
 
-def _compute(key: str, compute: Callable[[], np.ndarray | None]) -> np.ndarray | None:
+def _compute(key: str, compute: Callable[[], Any]) -> Any:
     return compute()
 
 
+def call_values(case: Case) -> tuple[list[Any], dict[str, Any]]:
+    """Fresh arguments for a property: every argument by name, defaults filled in; a class
+    problem's: its script as data."""
+    if case.filled is None:
+        return [copy.deepcopy(case.args.get("calls"))], {}
+    fresh = copy.deepcopy(case.filled)
+    return build_arguments(fresh.get("args", ()), fresh.get("kwargs", ()), fresh.get("seed"))
+
+
+def named_values(case: Case) -> dict[str, Any]:
+    """The arguments of ``case`` by name, defaults filled in (a checker's ``args``)."""
+    if case.filled is None:
+        return {"calls": copy.deepcopy(case.args.get("calls"))}
+    return call_values(case)[1]
+
+
 def explain(
-    got: np.ndarray,
-    expected: np.ndarray,
-    args: Mapping[str, Any],
-    arguments: Mapping[str, str],
-    tolerance: Tolerance,
+    case: Case,
+    got: Any,
+    failing: Sequence[Path],
     mistakes: Sequence[Mistake],
-    decimals: int,
     memo: Memo = _compute,
+    custom: Custom | None = None,
 ) -> tuple[str, str] | None:
     """(diagnosis class, hint) for a wrong result, or None when nothing explains it."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):  # instructor code, quietly
         warnings.simplefilter("ignore")
-        found = _declared(got, args, arguments, tolerance, mistakes, memo)
-    return found or _generic(got, expected, tolerance, decimals, memo)
+        found = _declared(case, got, failing, mistakes, memo, custom)
+    if found or len(failing) != 1:
+        return found
+    part, expected = _at_part(case.result, failing[0]), _at(case.expected, failing[0])
+    value = _at(got, failing[0])
+    if part is None or not isinstance(expected, np.ndarray) or not isinstance(value, np.ndarray):
+        return None
+    if part.check.compare != "close" or expected.dtype.kind != "f":
+        return None
+    key = "".join(f"[{k}]" for k in failing[0])
+    return _generic(value, expected, part.check, decimals_for(part.check.atol), memo, key)
 
 
-def _reproduce(
-    mistake: Mistake, args: Mapping[str, Any], arguments: Mapping[str, str]
-) -> np.ndarray | None:
+def _reproduce(mistake: Mistake, case: Case) -> Any:
     try:
-        return np.asarray(mistake.reproduce(*build_args(args, arguments)), dtype=np.float64)
+        return run(mistake.reproduce, case.filled or case.call, case.result)
     except Exception:  # a mistake that does not apply to this case
         return None
 
 
 def _declared(
-    got: np.ndarray,
-    args: Mapping[str, Any],
-    arguments: Mapping[str, str],
-    tolerance: Tolerance,
+    case: Case,
+    got: Any,
+    failing: Sequence[Path],
     mistakes: Sequence[Mistake],
     memo: Memo,
+    custom: Custom | None = None,
 ) -> tuple[str, str] | None:
     for mistake in (m for m in mistakes if m.kind == "mistake"):
-        produced = memo(f"mistake {mistake.name}", lambda: _reproduce(mistake, args, arguments))  # noqa: B023
+        produced = memo(f"mistake {mistake.name}", lambda: _reproduce(mistake, case))  # noqa: B023
         if produced is None:
             continue
-        if produced.shape == got.shape and _close(got, produced, tolerance):
+        if all(_matches(case, got, produced, path, custom) for path in failing):
             return f"known mistake: {mistake.name}", mistake.hint
+    broken = holds(case, got, mistakes)
+    return (f"property: {broken[0]}", broken[1]) if broken else None
+
+
+def holds(case: Case, got: Any, mistakes: Sequence[Mistake]) -> tuple[str, str] | None:
+    """(name, hint) of the first property ``got`` breaks, or None."""
     for prop in (m for m in mistakes if m.kind == "property"):
         try:
-            holds = bool(prop.reproduce(*build_args(args, arguments), got.copy()))
+            args, kwargs = call_values(case)
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                ok = bool(prop.reproduce(*args, **kwargs, result=_copy(got)))
         except Exception:  # a property that cannot be tested on this result (e.g. its shape)
             continue
-        if not holds:
-            return f"property: {prop.name}", prop.hint
+        if not ok:
+            return prop.name, prop.hint
     return None
 
 
+def _copy(node: Any) -> Any:
+    if isinstance(node, np.ndarray):
+        return node.copy()
+    if isinstance(node, dict):
+        return {k: _copy(v) for k, v in node.items()}
+    if isinstance(node, (tuple, list)):
+        return type(node)(_copy(v) for v in node)
+    return node
+
+
+_MISSING = object()
+
+
+def _at(node: Any, path: Path) -> Any:
+    try:
+        for key in path:
+            node = node[key]
+    except (KeyError, IndexError, TypeError):
+        return _MISSING
+    return node
+
+
+def _at_part(part: Part, path: Path) -> Part | None:
+    for key in path:
+        if part.kind == "tuple" and isinstance(key, int) and key < len(part.parts):
+            part = part.parts[key]
+        elif part.kind == "list" and part.parts:
+            part = part.parts[0]
+        elif part.kind == "dict":
+            part = next((p for p in part.parts if p.name == key), Part("any", None, part.check))
+        else:
+            return Part("any", None, part.check)
+    return part
+
+
+def _matches(case: Case, got: Any, produced: Any, path: Path, custom: Custom | None) -> bool:
+    """Whether ``got`` agrees with a mistake's result at ``path``, by that part's comparison
+    (a NaN matches a NaN; a part compared by properties is compared as numbers)."""
+    mine, theirs, part = _at(got, path), _at(produced, path), _at_part(case.result, path)
+    if mine is _MISSING or theirs is _MISSING or part is None:
+        return False
+    if _nan_alike(mine, theirs):
+        return True
+    return worst(judge(_numbers(part), theirs, mine, custom)) is Verdict.PASSED
+
+
+def _nan_alike(a: Any, b: Any) -> bool:
+    if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.shape != b.shape:
+        return False
+    if a.dtype.kind != "f" or b.dtype.kind != "f" or np.isfinite(b).all():
+        return False
+    return bool(np.array_equal(a, b, equal_nan=True))
+
+
+def _numbers(part: Part) -> Part:
+    if part.check.compare != "properties":
+        return replace(part, parts=tuple(_numbers(p) for p in part.parts))
+    check = replace(part.check, compare="close")
+    return replace(part, check=check, parts=tuple(_numbers(p) for p in part.parts))
+
+
 def _generic(
-    got: np.ndarray, expected: np.ndarray, tolerance: Tolerance, decimals: int, memo: Memo
+    got: np.ndarray,
+    expected: np.ndarray,
+    tolerance: Tolerance,
+    decimals: int,
+    memo: Memo,
+    key: str = "",
 ) -> tuple[str, str] | None:
     if got.shape != expected.shape:
         return None
@@ -128,7 +238,7 @@ def _generic(
     if whole is not None:
         return whole
     for fewer in range(decimals):
-        rounded = memo(f"rounded {fewer}", lambda: np.round(expected, fewer))  # noqa: B023
+        rounded = memo(f"rounded {fewer}{key}", lambda: np.round(expected, fewer))  # noqa: B023
         if rounded is not None and _close(got, rounded, tolerance):
             return "rounding", (
                 f"your values look rounded to {fewer} decimals; round to {decimals} (or not at all)"
@@ -166,21 +276,35 @@ def _close(a: np.ndarray, b: np.ndarray, tolerance: Tolerance) -> bool:
     return within(a, b, tolerance.atol, tolerance.rtol)
 
 
+def _nbytes(node: Any) -> int:
+    if isinstance(node, np.ndarray):
+        return int(node.nbytes)
+    if isinstance(node, dict):
+        return sum(_nbytes(v) for v in node.values())
+    if isinstance(node, (tuple, list)):
+        return sum(_nbytes(v) for v in node)
+    return 64
+
+
 class Advisor:
-    """A problem's reference as the judge consults it: its ``HINTS`` and its known mistakes.
+    """A problem's reference as the judge consults it: its ``HINTS``, known mistakes,
+    properties and checkers.
 
     ``load`` imports the reference; it is called on the first wrong result only. What depends
     only on a case (a known mistake's result, the expected value rounded) is kept, up to
     ``MEMO_BYTES``, for the next submission on the same case (a batch job grades many).
     """
 
-    def __init__(self, load: Callable[[], ModuleType], arguments: Mapping[str, str]) -> None:
+    def __init__(self, load: Callable[[], ModuleType], *_: Any) -> None:
         self._load = load
-        self._arguments = arguments
         self._reference: ModuleType | None = None
         self._mistakes: tuple[Mistake, ...] = ()
-        self._kept: dict[tuple[int, str], np.ndarray | None] = {}
+        self._kept: dict[tuple[int, str], Any] = {}
         self._room = MEMO_BYTES
+
+    def module(self) -> ModuleType:
+        """The reference module (imported on first use)."""
+        return self._module()
 
     def _module(self) -> ModuleType:
         if self._reference is None:
@@ -194,27 +318,47 @@ class Advisor:
         said = hints.get(key) if isinstance(hints, dict) else None
         return said if isinstance(said, str) else None
 
-    def explain(self, case: Case, got: np.ndarray) -> tuple[str, str] | None:
+    def explain(
+        self, case: Case, got: Any, failing: Sequence[Path] = ((),)
+    ) -> tuple[str, str] | None:
         """(diagnosis class, hint) for a wrong ``got`` on ``case``, or None."""
         self._module()
 
-        def memo(key: str, compute: Callable[[], np.ndarray | None]) -> np.ndarray | None:
+        def memo(key: str, compute: Callable[[], Any]) -> Any:
             if (case.index, key) in self._kept:
                 return self._kept[(case.index, key)]
             value = compute()
-            size = 0 if value is None else value.nbytes
+            size = 0 if value is None else _nbytes(value)
             if size <= self._room:
                 self._room -= size
                 self._kept[(case.index, key)] = value
             return value
 
-        return explain(
-            got,
-            case.expected,
-            case.args,
-            self._arguments,
-            case.tolerance,
-            self._mistakes,
-            decimals_for(case.tolerance.atol),
-            memo,
-        )
+        def custom(name: str, mine: Any, theirs: Any) -> tuple[bool, str]:
+            return self.check(case, name, mine, theirs)
+
+        return explain(case, got, failing, self._mistakes, memo, custom)
+
+    def check(self, case: Case, checker: str, got: Any, expected: Any) -> tuple[bool, str]:
+        """The reference's ``check_<checker>(got, expected, args)``: (ok, message). A checker
+        that raises rejects the value, saying so (``grader check`` proves it accepts the
+        reference's own results)."""
+        func = getattr(self._module(), f"check_{checker}", None)
+        if not callable(func):
+            return False, f"the problem's checker check_{checker} is missing"
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                answer = func(_copy(got), _copy(expected), named_values(case))
+            ok, message = answer if isinstance(answer, tuple) else (answer, "")
+        except Exception as exc:
+            return (
+                False,
+                f"the problem's checker could not compare this value ({type(exc).__name__})",
+            )
+        return bool(ok), str(message or "")
+
+    def holds(self, case: Case, got: Any) -> tuple[str, str] | None:
+        """(name, hint) of the first property ``got`` breaks, or None."""
+        self._module()
+        return holds(case, got, self._mistakes)

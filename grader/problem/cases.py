@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import random
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -20,9 +21,12 @@ from typing import Any
 import numpy as np
 
 from grader.errors import SpecError
-from grader.model import Case, Tolerance, Visibility, encode_args
-from grader.problem.spec import GeneratedSpec, Problem
-from grader.run.child.worker import build_args
+from grader.model import Case, Part, Visibility, encode_args
+from grader.problem.kinds import Error, filled, plain
+from grader.problem.results import expected_node, published_node
+from grader.problem.spec import GeneratedSpec, Problem, case_input
+from grader.run.child import codec
+from grader.run.child.calls import invoke
 
 
 def load_reference(problem: Problem) -> ModuleType:
@@ -46,6 +50,10 @@ def load_reference(problem: Problem) -> ModuleType:
         raise SpecError(
             path, None, problem.entry_point, "the reference does not define the entry point"
         )
+    if problem.is_class and not isinstance(getattr(module, problem.entry_point), type):
+        raise SpecError(
+            path, None, problem.entry_point, "the entry point of a class problem is not a class"
+        )
     return module
 
 
@@ -62,21 +70,36 @@ def derived_limit(reference_seconds: float) -> float:
 def materialise(problem: Problem, reference: ModuleType | None = None) -> tuple[Case, ...]:
     """All cases in order (examples, hidden, generated), each with its expected value."""
     reference = reference or load_reference(problem)
-    solve: Callable[..., Any] = getattr(reference, problem.entry_point)
+    target: Any = getattr(reference, problem.entry_point)
+    for checker, line, where in problem.checkers:
+        if not callable(getattr(reference, f"check_{checker}", None)):
+            message = f"'check_{checker}' is not a function in {problem.reference.name}"
+            raise SpecError(problem.path, line, where, message)
     cases: list[Case] = []
 
     def add(
         name: str,
         visibility: Visibility,
         args: Mapping[str, Any],
+        call: Mapping[str, Any],
+        result: Part,
         published: Any,
         weight: float,
-        tolerance: Tolerance,
         time_limit: float | None,
+        seed: int | None,
         where: tuple[Path, int | None],
     ) -> None:
+        if seed is not None:
+            call = {**call, "seed": seed}
+        if problem.is_class:  # the worker reads each script's checked values by their layout
+            call = {**call, "result": result.layout()}
+        full = None
+        if not problem.is_class:
+            full = {"kwargs": filled(problem.arguments, args)}
+            if "seed" in call:
+                full["seed"] = call["seed"]
         started = time.perf_counter()
-        expected = _solve(solve, problem, args, name, where)
+        expected = _solve(target, call, result, name, where)
         took = time.perf_counter() - started
         cases.append(
             Case(
@@ -84,12 +107,14 @@ def materialise(problem: Problem, reference: ModuleType | None = None) -> tuple[
                 name=name,
                 visibility=visibility,
                 args=args,
-                args_json=encode_args(args),
+                call=call,
+                call_json=encode_args(call),
                 expected=expected,
-                published=None if published is None else np.asarray(published, dtype=np.float64),
+                published=None if published is None else published_node(result, published),
                 weight=weight,
-                tolerance=tolerance,
                 time_limit=time_limit or problem.limits.time_per_case or derived_limit(took),
+                result=result,
+                filled=full,
             )
         )
 
@@ -98,22 +123,35 @@ def materialise(problem: Problem, reference: ModuleType | None = None) -> tuple[
             spec.name,
             Visibility(spec.visibility),
             spec.args,
+            spec.call,
+            spec.result,
             spec.expected,
             spec.weight,
-            spec.tolerance,
             spec.time_limit,
+            spec.seed,
             (problem.path, spec.line),
         )
     for gen in problem.generated:
         for k, args in enumerate(generate(gen, problem, reference)):
+            found = case_input(problem, args, gen.check)
+            if isinstance(found, Error):
+                raise SpecError(
+                    problem.reference,
+                    None,
+                    gen.generator,
+                    f"case #{k + 1} of the generator: {found}",
+                )
+            call, result = found
             add(
                 generated_name(gen, k),
                 Visibility.HIDDEN,
                 args,
+                call,
+                result,
                 None,
                 gen.weight,
-                gen.tolerance,
                 gen.time_limit,
+                gen.seed + k if problem.seeded else None,
                 (problem.path, gen.line),
             )
     return tuple(cases)
@@ -152,28 +190,46 @@ def generate(gen: GeneratedSpec, problem: Problem, reference: ModuleType) -> lis
                 gen.generator,
                 f"generator failed: {type(exc).__name__}: {exc}",
             ) from None
-        if not isinstance(args, dict) or set(args) != set(problem.arguments):
+        if not isinstance(args, dict):
+            what = "{'calls': [...]}" if problem.is_class else "a dict of arguments"
             raise SpecError(
                 problem.reference,
                 None,
                 gen.generator,
-                f"a generator must return a dict with keys "
-                f"{sorted(problem.arguments)}, got {args!r:.80}",
+                f"a generator must return {what}, got {args!r:.80}",
             )
-        out.append({name: _plain(value) for name, value in args.items()})
+        out.append({name: plain(value) for name, value in args.items()})
     return out
 
 
+def run(target: Any, call: Mapping[str, Any], result: Part) -> Any:
+    """Call ``target`` (the reference, or one of its mistakes) exactly as the worker calls a
+    submission, on fresh copies; returns its result as a node. The grader's own random state is
+    left as it was. Raises what the call raises, or InvalidOutput."""
+    parts = result.parts if result.kind == "tuple" else ()
+
+    def keep(value: Any, position: int) -> Any:
+        inner = parts[position].layout() if position < len(parts) else "*"
+        return codec.normalise(value, inner, copy=True)
+
+    state = (random.getstate(), np.random.get_state()) if "seed" in call else None
+    try:
+        return codec.normalise(invoke(target, call, keep, fresh=False), result.layout())
+    finally:
+        if state is not None:
+            random.setstate(state[0])
+            np.random.set_state(state[1])
+
+
 def _solve(
-    solve: Callable[..., Any],
-    problem: Problem,
-    args: Mapping[str, Any],
+    target: Any,
+    call: Mapping[str, Any],
+    result: Part,
     name: str,
     where: tuple[Path, int | None],
-) -> np.ndarray:
+) -> Any:
     try:
-        value = solve(*build_args(args, problem.arguments))
-        expected = np.array(value, dtype=np.float64)
+        node = run(target, call, result)
     except Exception as exc:
         raise SpecError(
             where[0],
@@ -181,17 +237,26 @@ def _solve(
             name,
             f"the reference fails on this case: {type(exc).__name__}: {exc}",
         ) from None
-    expected.setflags(write=False)
-    return expected
+    try:
+        expected = expected_node(result, node)
+    except ValueError as exc:
+        raise SpecError(
+            where[0], where[1], name, f"the reference's result does not fit the spec: {exc}"
+        ) from None
+    return freeze(expected)
 
 
-def _plain(value: Any) -> Any:
-    """ndarrays and numpy scalars from a generator -> plain lists and numbers (JSON-ready)."""
-    if isinstance(value, (np.ndarray, np.generic)):
-        return value.tolist()
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
+def freeze(node: Any) -> Any:
+    """``node`` with every array read-only (expected values are shared by every submission)."""
+    if isinstance(node, np.ndarray):
+        node.setflags(write=False)
+    elif isinstance(node, dict):
+        for value in node.values():
+            freeze(value)
+    elif isinstance(node, (tuple, list)):
+        for value in node:
+            freeze(value)
+    return node
 
 
 def _line_in(exc: BaseException, path: Path) -> int | None:

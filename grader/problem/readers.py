@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from grader.model import COMPARISONS, TEXT, VECTORS
 from grader.problem import schema
 from grader.problem.yamlmap import FieldPath, Located
 
@@ -164,16 +165,30 @@ def _closest(word: str, options: Iterable[str]) -> str | None:
     return found[0] if found else None
 
 
-def _arguments(src: Located, at: FieldPath) -> dict[str, str]:
-    value = get(src, at)
-    if not isinstance(value, dict) or not value:
-        raise src.error(at, "declare at least one argument (name: list|ndarray|int|float)")
-    for name, kind in value.items():
-        if not isinstance(name, str) or not name.isidentifier():
-            raise src.error(at, f"{name!r} is not a Python identifier")
-        if kind not in schema.ARG_TYPES:
-            raise src.error((*at, name), f"type must be one of {', '.join(schema.ARG_TYPES)}")
-    return dict(value)
+def _choice(options: Iterable[str]) -> Callable[[Located, FieldPath], str]:
+    allowed = tuple(options)
+
+    def read(src: Located, at: FieldPath) -> str:
+        value = get(src, at)
+        if value not in allowed:
+            close = _closest(str(value), allowed) if isinstance(value, str) else None
+            hint = f" (did you mean '{close}'?)" if close else ""
+            raise src.error(at, f"{value!r} is not one of {', '.join(allowed)}{hint}")
+        return str(value)
+
+    return read
+
+
+def _precision(src: Located, at: FieldPath) -> int:
+    value = integer(src, at)
+    if value > 15:
+        raise src.error(at, f"at most 15 decimals (float64 holds about 16 digits), got {value}")
+    return value
+
+
+def _raw(src: Located, at: FieldPath) -> Any:
+    """Read as it is: ``grader.problem.declared`` checks it against the declarations."""
+    return get(src, at)
 
 
 def _strings(src: Located, at: FieldPath) -> list[str]:
@@ -202,10 +217,19 @@ _READERS: dict[str, Callable[[Located, FieldPath], Any]] = {
     "duration": duration,
     "size": size,
     "numeric": numeric,
-    "arguments": _arguments,
-    "args": _plain_mapping,  # checked against the declared arguments by _args
+    "value": _raw,  # checked against the result's structure by spec.py
+    "arguments": _raw,  # declared.py reads these four
+    "result": _raw,
+    "methods": _raw,
+    "attributes": _raw,
+    "args": _plain_mapping,  # checked against the declared arguments by spec.py
+    "calls": _raw,
     "params": _plain_mapping,
     "strings": _strings,
+    "comparison": _choice(COMPARISONS),
+    "vectors": _choice(VECTORS),
+    "precision": _precision,
+    "text": _choice(TEXT),
 }
 
 

@@ -14,11 +14,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from grader.model import CASE_WEIGHT, Limits, Tolerance
+from grader.model import CASE_WEIGHT, COMPARISONS, TEXT, VECTORS, Limits, Tolerance
+from grader.problem.schema_defs import ARG_TYPES as ARG_TYPES
+from grader.problem.schema_defs import IDENTIFIER as IDENTIFIER
+from grader.problem.schema_defs import RESULT_TYPES as RESULT_TYPES
+from grader.problem.schema_defs import defs as recursive_defs
 
-ARG_TYPES = ("list", "ndarray", "int", "float")
 PROBLEM_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$")
 SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*$")
 
@@ -54,8 +56,16 @@ def _number(value: float) -> str:
 _LIMITS, _TOLERANCE = Limits(), Tolerance()
 
 
-CASE_CHECK = Key("section:check", "tolerance for this case only; keys as in the top-level check")
+CASE_CHECK = Key(
+    "section:check", "the comparison for this case only: keys as in the top-level check"
+)
 CASE_TIME = Key("duration", "wall-time limit of this case", default="limits.time_per_case")
+CASE_SEED = Key(
+    "integer",
+    "seed of this case's random state: random and numpy.random are seeded with it before the "
+    "call, and generator arguments are numpy.random.default_rng(seed)",
+    default="the top-level seed",
+)
 
 SPEC: dict[str, dict[str, Key]] = {
     "problem": {
@@ -65,14 +75,30 @@ SPEC: dict[str, dict[str, Key]] = {
             required=True,
         ),
         "title": Key("string", "a short human title", required=True),
-        "entry_point": Key("identifier", "the function the learner defines", required=True),
+        "entry_point": Key(
+            "identifier",
+            "the function (or, with methods, the class) the learner defines",
+            required=True,
+        ),
         "signature": Key("string", "the signature shown to learners, e.g. f(x: list[float])"),
         "arguments": Key(
             "arguments",
-            "argument name -> list | ndarray | int | float: call "
-            "order and the type each argument is passed as",
+            "argument name -> type (e.g. float, ndarray, float | ndarray) or {type, dtype, "
+            "default, keyword}: call order and how each argument is passed; of the constructor "
+            "for a class",
             required=True,
         ),
+        "result": Key(
+            "result",
+            "the structure of the result: a type (float, int, bool, str, none, any), or "
+            "{tuple: [...]}, {list: ...}, {dict: {...}} of parts, each with its own check",
+            default="float",
+        ),
+        "methods": Key(
+            "methods",
+            "the entry point is a class: method name -> {args, returns}; cases give calls",
+        ),
+        "attributes": Key("attributes", "a class's attributes a case may check: name -> type"),
         "statement": Key("string", "the statement (Markdown), shown by grader show", required=True),
         "hints": Key(
             "strings",
@@ -81,6 +107,11 @@ SPEC: dict[str, dict[str, Key]] = {
         ),
         "limits": Key("section:limits", "resource limits of one submission"),
         "check": Key("section:check", "the comparison rule for every case (a case may override)"),
+        "seed": Key(
+            "integer",
+            "seed of every case's random state (random, numpy.random, generator arguments)",
+            default="none: not seeded, unless a generator argument is declared (then 0)",
+        ),
         "reference": Key(
             "string",
             "path of the reference solution, relative to this file",
@@ -120,28 +151,65 @@ SPEC: dict[str, dict[str, Key]] = {
             "accept results that differ only by axes of length 1",
             default=str(_TOLERANCE.squeeze).lower(),
         ),
+        "compare": Key(
+            "comparison",
+            "how values are compared: " + ", ".join(COMPARISONS) + " (see Comparisons)",
+            default=_TOLERANCE.compare,
+        ),
+        "vectors": Key(
+            "vectors",
+            "compare sign or unordered: the vectors of a matrix that may flip or move",
+            default=_TOLERANCE.vectors,
+        ),
+        "precision": Key(
+            "precision",
+            "decimals learners are told to give (grader check's self-test)",
+            default="inferred from the published values, else from atol",
+        ),
+        "checker": Key(
+            "identifier", "compare custom: check_<checker>(got, expected, args) in the reference"
+        ),
+        "text": Key(
+            "text",
+            "strings: exact, or normalised (case and spacing ignored)",
+            default=_TOLERANCE.text,
+        ),
     },
     "case": {
         "name": Key("string", "unique among all cases; shown to learners", required=True),
         "args": Key(
-            "args", "argument name -> value (a number or nested lists of numbers)", required=True
+            "args",
+            "argument name -> value, of its declared type; an argument with a default may be "
+            "omitted (function problems)",
         ),
-        "expected": Key("numeric", "the published value; must agree with the reference"),
+        "calls": Key(
+            "calls",
+            "the call script (class problems): new, then call and get steps",
+        ),
+        "expected": Key(
+            "value", "the published value, of the result's structure; must agree with the reference"
+        ),
         "weight": Key("positive", "points of this case", default=_number(CASE_WEIGHT)),
         "check": CASE_CHECK,
         "time_limit": CASE_TIME,
+        "seed": CASE_SEED,
     },
     "generated": {
         "name": Key(
             "string", "case names are '<name> #k' (just <name> when count is 1)", required=True
         ),
         "generator": Key(
-            "identifier", "a function (rng, **params) -> args in the reference", required=True
+            "identifier",
+            "a function (rng, **params) -> args (a class: {calls: [...]}) in the reference",
+            required=True,
         ),
         "params": Key("params", "keyword arguments of the generator"),
         "count": Key("count", "how many cases", required=True),
         "seed": Key(
-            "integer", "case k draws from numpy.random.default_rng([seed, k])", required=True
+            "integer",
+            "case k draws its args from numpy.random.default_rng([seed, k]); a seeded problem "
+            "calls it with the random state seed + k",
+            required=True,
         ),
         "weight": Key("positive", "points of each case", default=_number(CASE_WEIGHT)),
         "check": CASE_CHECK,
@@ -172,15 +240,36 @@ KINDS: dict[str, dict[str, Any]] = {
         ]
     },
     "numeric": {"$ref": "#/$defs/numeric"},
-    "arguments": {
+    "value": {},
+    "arguments": {"$ref": "#/$defs/arguments"},
+    "args": {"type": "object"},
+    "params": {"type": "object"},
+    "result": {"$ref": "#/$defs/part"},
+    "methods": {
         "type": "object",
         "minProperties": 1,
         "propertyNames": {"pattern": IDENTIFIER.pattern},
-        "additionalProperties": {"enum": list(ARG_TYPES)},
+        "additionalProperties": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "args": {"$ref": "#/$defs/arguments"},
+                "returns": {"$ref": "#/$defs/part"},
+            },
+        },
     },
-    "args": {"type": "object", "additionalProperties": {"$ref": "#/$defs/numeric"}},
-    "params": {"type": "object"},
     "strings": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
+    "attributes": {
+        "type": "object",
+        "minProperties": 1,
+        "propertyNames": {"pattern": IDENTIFIER.pattern},
+        "additionalProperties": {"$ref": "#/$defs/part"},
+    },
+    "calls": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}},
+    "comparison": {"enum": list(COMPARISONS)},
+    "vectors": {"enum": list(VECTORS)},
+    "precision": {"type": "integer", "minimum": 0, "maximum": 15},
+    "text": {"enum": list(TEXT)},
 }
 
 
@@ -211,7 +300,7 @@ def _section(name: str) -> dict[str, Any]:
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (draft-07, which editors support best) of a problem spec."""
     defs = {name: _section(name) for name in SPEC if name != "problem"}
-    defs["numeric"] = {"anyOf": [_NUMBER, {"type": "array", "items": {"$ref": "#/$defs/numeric"}}]}
+    defs.update(recursive_defs())
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": "https://grader.local/problem.schema.json",

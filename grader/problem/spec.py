@@ -7,15 +7,18 @@ Every error is a ``SpecError`` naming the file, the line and the field path
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from grader.errors import SpecError, UsageError
-from grader.model import CASE_WEIGHT, Limits, Tolerance
-from grader.problem.readers import get, integer, number, numeric, section
+from grader.model import CASE_WEIGHT, Limits, Part, Tolerance
+from grader.problem import declared as declared_
+from grader.problem import script
+from grader.problem.kinds import Argument, Error, Method, call_entries
+from grader.problem.readers import section
+from grader.problem.results import accepts_result, resolve
 from grader.problem.yamlmap import FieldPath, Located, dotted, load
 
 
@@ -25,12 +28,18 @@ class CaseSpec:
 
     name: str
     visibility: str
-    args: Mapping[str, Any]
+    args: Mapping[str, Any]  # the given arguments (a class: {"calls": steps})
+    call: Mapping[str, Any]  # how the entry point is called (``grader.run.child.calls``)
+    result: Part  # the result's structure with this case's comparisons
     expected: Any
     weight: float
-    tolerance: Tolerance
     time_limit: float | None
     line: int | None
+    seed: int | None = None  # the random state of the call, when the problem is seeded
+
+    @property
+    def tolerance(self) -> Tolerance:
+        return self.result.check
 
 
 @dataclass(frozen=True)
@@ -43,9 +52,10 @@ class GeneratedSpec:
     count: int
     seed: int
     weight: float
-    tolerance: Tolerance
+    check: Mapping[str, Any]  # the keys of this entry's check, applied to every part
     time_limit: float | None
     line: int | None
+    tolerance: Tolerance = field(default_factory=Tolerance)
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,7 @@ class Problem:
     title: str
     entry_point: str
     signature: str
-    arguments: Mapping[str, str]  # name -> list | ndarray | int | float, in call order
+    arguments: Mapping[str, Argument]  # in call order (of the constructor, for a class)
     statement: str
     limits: Limits
     tolerance: Tolerance
@@ -63,20 +73,28 @@ class Problem:
     generated: tuple[GeneratedSpec, ...]
     path: Path
     reference: Path
+    result: Part = field(default_factory=Part)  # the declared structure of a function's result
+    methods: Mapping[str, Method] = field(default_factory=dict)  # a class's
+    attributes: Mapping[str, Part] = field(default_factory=dict)
+    seed: int | None = None  # every case's random state, when seeded
+    checkers: tuple[tuple[str, int | None, str], ...] = ()  # (checker, line, field) to find
     hints: tuple[str, ...] = ()  # the ladder shown one at a time by ``grader hint``
+
+    @property
+    def is_class(self) -> bool:
+        """The entry point is a class, driven by each case's call script."""
+        return bool(self.methods)
+
+    @property
+    def seeded(self) -> bool:
+        """Cases seed the random state: a seed is declared, or an argument is a generator."""
+        declared = [*self.arguments.values()]
+        declared += [a for m in self.methods.values() for a in m.arguments.values()]
+        return self.seed is not None or any("generator" in a.types for a in declared)
 
 
 # --------------------------------------------------------------------------------------------
 # From validated sections to the Problem.
-
-
-def _tolerance(src: Located, at: FieldPath, raw: Mapping[str, Any], base: Tolerance) -> Tolerance:
-    tolerance = Tolerance(
-        raw.get("atol", base.atol), raw.get("rtol", base.rtol), raw.get("squeeze", base.squeeze)
-    )
-    if tolerance.atol == 0 and tolerance.rtol == 0:
-        raise src.error(at, "atol and rtol are both 0: only bit-identical floats would pass")
-    return tolerance
 
 
 def _limits(src: Located, at: FieldPath, raw: Mapping[str, Any]) -> Limits:
@@ -94,50 +112,90 @@ def _limits(src: Located, at: FieldPath, raw: Mapping[str, Any]) -> Limits:
     return limits
 
 
-def _args(src: Located, at: FieldPath, arguments: Mapping[str, str]) -> dict[str, Any]:
-    raw = get(src, at)
-    for key in raw:
-        if key not in arguments:
-            known = ", ".join(arguments)
-            raise src.error((*at, str(key)), f"unknown key; known keys: {known}")
-    for name, kind in arguments.items():
-        where = (*at, name)
-        if name not in raw:
-            raise src.error(at, f"missing required key '{name}'")
-        if kind in ("list", "ndarray"):
-            numeric(src, where)
-        elif kind == "int":
-            integer(src, where, minimum=-(2**63))
-        else:
-            number(src, where, minimum=-math.inf)
-    return dict(raw)
+@dataclass(frozen=True)
+class _Declared:
+    """What every case is read against."""
+
+    arguments: Mapping[str, Argument]
+    result: Part
+    methods: Mapping[str, Method]
+    attributes: Mapping[str, Part]
+    tolerance: Tolerance
+    seed: int | None
+
+
+def case_input(
+    declared: _Declared | Problem, given: Mapping[str, Any], override: Mapping[str, Any]
+) -> tuple[dict[str, Any], Part] | Error:
+    """(the call without its seed, the result's structure for it) of a case whose arguments
+    (a class: ``{"calls": steps}``) are ``given``; or an Error whose path starts there."""
+    if declared.methods:
+        if set(given) != {"calls"}:
+            return Error("a class problem's case gives calls (its script), not args")
+        found = script.build(
+            given["calls"],
+            declared.arguments,
+            declared.methods,
+            declared.attributes,
+            declared.tolerance,
+        )
+        if isinstance(found, Error):
+            return found.inside("calls")
+        steps, result = found
+        return {"script": steps}, resolve(result, override)
+    entries = call_entries(declared.arguments, given)
+    if isinstance(entries, Error):
+        return entries
+    call: dict[str, Any] = {"args": entries[0]}
+    if entries[1]:
+        call["kwargs"] = entries[1]
+    return call, resolve(declared.result, override)
 
 
 def _case(
-    src: Located,
-    at: FieldPath,
-    raw: Mapping[str, Any],
-    visibility: str,
-    arguments: Mapping[str, str],
-    tolerance: Tolerance,
+    src: Located, at: FieldPath, raw: Mapping[str, Any], visibility: str, declared: _Declared
 ) -> CaseSpec:
+    key = "calls" if declared.methods else "args"
+    if key not in raw:
+        raise src.error(at, f"missing required key '{key}'")
+    other = "args" if key == "calls" else "calls"
+    if other in raw:
+        problem = "a class problem" if declared.methods else "a function problem"
+        raise src.error((*at, other), f"{problem}'s case gives {key}, not {other}")
+    override: dict[str, Any] = {}
+    if "check" in raw:
+        override = declared_.check(src, (*at, "check"), declared.tolerance)[1]
+    given = {"calls": raw["calls"]} if declared.methods else raw["args"]
+    found = case_input(declared, given, override)
+    if isinstance(found, Error):
+        raise declared_.located(src, (*at, key) if key == "args" else at, found)
+    call, result = found
+    expected = raw.get("expected")
+    if "expected" in raw:
+        error = accepts_result(result, expected)
+        if error is not None:
+            raise declared_.located(src, (*at, "expected"), error)
+    seed = raw.get("seed", declared.seed)
     return CaseSpec(
         name=raw["name"],
         visibility=visibility,
-        args=_args(src, (*at, "args"), arguments),
-        expected=raw.get("expected"),
+        args=dict(given),
+        call=call,
+        result=result,
+        expected=expected,
         weight=raw.get("weight", CASE_WEIGHT),
-        tolerance=_tolerance(src, (*at, "check"), raw["check"], tolerance)
-        if "check" in raw
-        else tolerance,
         time_limit=raw.get("time_limit"),
         line=src.line(at),
+        seed=seed,
     )
 
 
 def _generated(
     src: Located, at: FieldPath, raw: Mapping[str, Any], tolerance: Tolerance
 ) -> GeneratedSpec:
+    check, override = (
+        declared_.check(src, (*at, "check"), tolerance) if "check" in raw else (tolerance, {})
+    )
     return GeneratedSpec(
         name=raw["name"],
         generator=raw["generator"],
@@ -145,12 +203,16 @@ def _generated(
         count=raw["count"],
         seed=raw["seed"],
         weight=raw.get("weight", CASE_WEIGHT),
-        tolerance=_tolerance(src, (*at, "check"), raw["check"], tolerance)
-        if "check" in raw
-        else tolerance,
+        check=override,
         time_limit=raw.get("time_limit"),
         line=src.line(at),
+        tolerance=check,
     )
+
+
+def _checkers(src: Located, part: Part, at: FieldPath) -> list[tuple[str, int | None, str]]:
+    found = [(part.check.checker, src.line(at), dotted(at))] if part.check.checker else []
+    return found + [c for p in part.parts for c in _checkers(src, p, at)]
 
 
 def parse(src: Located) -> Problem:
@@ -159,20 +221,40 @@ def parse(src: Located) -> Problem:
     problem_id = raw["id"]
     if problem_id != src.path.stem:
         raise src.error(("id",), f"'{problem_id}' differs from the file name '{src.path.stem}'")
-    arguments = raw["arguments"]
-    tolerance = (
-        _tolerance(src, ("check",), raw["check"], Tolerance()) if "check" in raw else Tolerance()
+    tolerance = declared_.check(src, ("check",), Tolerance())[0] if "check" in raw else Tolerance()
+    arguments = declared_.arguments(src, ("arguments",))
+    if "methods" in raw and "result" in raw:
+        raise src.error(
+            ("result",),
+            "a class problem's result is what its calls check: "
+            "declare returns of methods and attributes instead",
+        )
+    if "attributes" in raw and "methods" not in raw:
+        raise src.error(("attributes",), "attributes belong to a class: declare its methods")
+    result = (
+        declared_.part(src, ("result",), tolerance) if "result" in raw else Part(check=tolerance)
     )
+    methods = declared_.methods(src, ("methods",), tolerance) if "methods" in raw else {}
+    attributes = (
+        declared_.attributes(src, ("attributes",), tolerance) if "attributes" in raw else {}
+    )
+    seeded = raw.get("seed")
+    declared = _Declared(arguments, result, methods, attributes, tolerance, seeded)
+    if seeded is None and any(
+        "generator" in a.types
+        for a in [*arguments.values(), *(x for m in methods.values() for x in m.arguments.values())]
+    ):
+        declared = replace(declared, seed=0)
     reference = src.path.parent.parent / "reference" / f"{problem_id}.py"
     if "reference" in raw:
         reference = (src.path.parent / raw["reference"]).resolve()
 
     examples = tuple(
-        _case(src, ("examples", i), item, "example", arguments, tolerance)
+        _case(src, ("examples", i), item, "example", declared)
         for i, item in enumerate(raw.get("examples", []))
     )
     hidden = tuple(
-        _case(src, ("hidden", i), item, "hidden", arguments, tolerance)
+        _case(src, ("hidden", i), item, "hidden", declared)
         for i, item in enumerate(raw.get("hidden", []))
     )
     generated = tuple(
@@ -196,6 +278,16 @@ def parse(src: Located) -> Problem:
             seen[item.name] = (key, i)
     if not reference.is_file():
         raise src.error(("reference",), f"reference solution not found: {reference}")
+    checkers = _checkers(src, result, ("result",))
+    for name, method in methods.items():
+        if method.returns is not None:
+            checkers += _checkers(src, method.returns, ("methods", name, "returns"))
+    for name, attribute in attributes.items():
+        checkers += _checkers(src, attribute, ("attributes", name))
+    for key, items in groups:
+        for i, item in enumerate(items):
+            if isinstance(item, CaseSpec) and item.tolerance.checker:
+                checkers.append((item.tolerance.checker, item.line, f"{key}[{i}].check.checker"))
     return Problem(
         id=problem_id,
         title=raw["title"],
@@ -211,6 +303,11 @@ def parse(src: Located) -> Problem:
         path=src.path,
         reference=reference,
         hints=tuple(raw.get("hints", ())),
+        result=result,
+        methods=methods,
+        attributes=attributes,
+        seed=declared.seed,
+        checkers=tuple(dict.fromkeys(checkers)),
     )
 
 

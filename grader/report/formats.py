@@ -22,14 +22,18 @@ def markdown(result: Result) -> str:
     page = template("report.md.j2", {"text": md_text, "code": md_code})
     examples = []
     for case in result.examples:
-        rows: dict[str, Any] = {"case": case, "args": [], "expected": [], "got": []}
+        rows: dict[str, Any] = {"case": case, "args": [], "blocks": []}
         if case.detail is not None and case.verdict not in (Verdict.PASSED, Verdict.NOT_RUN):
-            decimals = view.decimals_for(case.detail.tolerance.atol)
-            mask = case.detail.mismatch.mask if case.detail.mismatch else None
             rows["args"] = view.arguments(case.detail.args)
-            rows["expected"] = _lines(view.grid(case.detail.expected, decimals))
-            if case.detail.got is not None:
-                rows["got"] = _lines(view.grid(case.detail.got, decimals, mask))
+            rows["blocks"] = [
+                {
+                    "label": block.label,
+                    "expected": _lines(block.expected),
+                    "got": None if block.got is None else _lines(block.got),
+                }
+                for block in view.blocks(case.detail)
+                if not (block.label and block.passed)
+            ]
         examples.append(rows)
     hidden = result.hidden
     return str(
@@ -65,9 +69,12 @@ def md_code(text: object) -> str:
 
 
 def _lines(grid: view.Grid) -> list[str]:
+    """Rows for a fenced code block: no backtick can close the fence (values may be text)."""
     width = max((len(c.text) for row in grid for c in row), default=1)
     return [
-        "[" + " ".join(c.text.rjust(width) + ("*" if c.bad else " ") for c in row) + "]"
+        "["
+        + " ".join(c.text.replace("`", "'").rjust(width) + ("*" if c.bad else " ") for c in row)
+        + "]"
         for row in grid
     ]
 

@@ -24,24 +24,14 @@ def context(result: Result) -> dict[str, Any]:
             "passed": case.verdict is Verdict.PASSED,
             "time": view.duration(case.time_s),
             "args": [],
-            "expected": None,
-            "got": None,
+            "blocks": [],
             "output": "",
-            "heatmap": None,
         }
         if detail is not None and case.verdict is not Verdict.NOT_RUN:
-            decimals = view.decimals_for(detail.tolerance.atol)
-            mask = detail.mismatch.mask if detail.mismatch else None
             entry.update(
                 args=view.arguments(detail.args),
-                expected=view.grid(detail.expected, decimals, max_rows=40, max_cols=40),
-                got=None
-                if detail.got is None
-                else view.grid(detail.got, decimals, mask, max_rows=40, max_cols=40),
+                blocks=view.blocks(detail, max_rows=40, max_cols=40, heat=True),
                 output=detail.output,
-                heatmap=None
-                if detail.got is None or mask is None
-                else view.heatmap(detail.expected, detail.got, mask),
             )
         examples.append(entry)
     overfit = findings.examples_only(result.cases)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from grader.errors import SpecError
+from grader.judge.parts import judge
 from grader.problem.catalog import Catalog
 from grader.problem.spec import Problem, load_problem
 from grader.report import view
@@ -54,23 +55,34 @@ def show(problem: Problem) -> str:
         "",
         problem.statement.rstrip(),
         "",
-        "Arguments: " + ", ".join(f"{n} ({t})" for n, t in problem.arguments.items()),
+        ("Constructor arguments: " if problem.is_class else "Arguments: ")
+        + ", ".join(f"{n} ({t})" for n, t in problem.arguments.items()),
+        *(
+            f"Method: {m.name}({', '.join(f'{n}: {t}' for n, t in m.arguments.items())})"
+            + (f" -> {m.returns.kind}" if m.returns else "")
+            for m in problem.methods.values()
+        ),
         f"Checked: |got - expected| <= {problem.tolerance.atol:g}"
         + (f" + {problem.tolerance.rtol:g} * |expected|" if problem.tolerance.rtol else "")
-        + ", shape must match exactly",
+        + ", shape must match exactly"
+        + (
+            ""
+            if problem.tolerance.compare == "close"
+            else f" (compared: {problem.tolerance.compare})"
+        ),
         f"Limits: {f'{limit:g} s per case' if limit else 'per case: derived'}, "
         f"{problem.limits.time_total:g} s in total, {problem.limits.memory >> 20} MiB",
         f"Cases: {len(problem.examples)} examples, {len(cases) - len(problem.examples)} hidden",
     ]
     if problem.hints:
         out.append(f"Hints: {len(problem.hints)}, one at a time: grader hint {problem.id}")
-    decimals = view.decimals_for(problem.tolerance.atol)
     for case in cases[: len(problem.examples)]:
         out += ["", f"Example: {case.name}"]
         out += [f"    {name} = {text}" for name, text in view.arguments(case.args)]
-        grid = view.grid(case.expected, decimals)
-        width = max((len(c.text) for row in grid for c in row), default=1)
-        out += ["    expected:"] + [
-            "      [" + "  ".join(c.text.rjust(width) for c in row) + "]" for row in grid
-        ]
+        for part in judge(case.result, case.expected, case.expected):
+            grid = view.grid(part.expected, view.decimals_for(part.check.atol))
+            width = max((len(c.text) for row in grid for c in row), default=1)
+            out += [f"    expected{' ' + part.label if part.label else ''}:"] + [
+                "      [" + "  ".join(c.text.rjust(width) for c in row) + "]" for row in grid
+            ]
     return "\n".join(out) + "\n"

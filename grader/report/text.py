@@ -17,6 +17,7 @@ MAX_HIDDEN_LISTED = 10  # causes of failing hidden cases listed
 MAX_NAMES = 6  # case names listed under one cause
 MAX_OUTPUT_LINES = 5  # lines of printed output shown under a case
 MAX_OUTPUT_WIDTH = 100
+MAX_PARTS_SHOWN = 6  # parts of a structured result shown side by side in an example
 _CODES = {"green": "32", "red": "31", "yellow": "33", "dim": "2", "bold": "1"}
 
 
@@ -149,22 +150,42 @@ def _example(case: CaseResult, paint: Callable[[str, str], str], shown: set[str]
         lines += ["      printed:", *_printed(printed)]
     if detail is None or case.verdict is Verdict.NOT_RUN:
         return lines
-    decimals = view.decimals_for(detail.tolerance.atol)
     for name, text in view.arguments(detail.args):
         lines.append(f"      {name} = {text}")
-    expected = _rows(view.grid(detail.expected, decimals))
-    if detail.got is None:
-        return lines + ["      expected"] + [f"        {row}" for row in expected]
-    mask = detail.mismatch.mask if detail.mismatch else None
-    got = _rows(view.grid(detail.got, decimals, mask), paint)
+    marked = False
+    blocks = view.blocks(detail)
+    passed = [b.label for b in blocks if b.label and b.passed]
+    if passed:
+        names = ", ".join(passed[:MAX_PARTS_SHOWN]) + (
+            f" and {len(passed) - MAX_PARTS_SHOWN} more" if len(passed) > MAX_PARTS_SHOWN else ""
+        )
+        lines.append(f"      {paint('✓', 'green')} {names}")
+    failing = [b for b in blocks if not (b.label and b.passed)]
+    for block in failing[:MAX_PARTS_SHOWN]:
+        indent = "      "
+        if block.label:
+            lines.append(f"      {paint('✗', 'red')} {block.label}")
+            indent = "        "
+        lines += _side_by_side(block, paint, indent)
+        marked = marked or block.marked
+    if len(failing) > MAX_PARTS_SHOWN:
+        lines.append(f"      … and {len(failing) - MAX_PARTS_SHOWN} more failing parts")
+    if marked:
+        lines.append(paint("      * outside the tolerance", "dim"))
+    return lines
+
+
+def _side_by_side(block: view.Block, paint: Callable[[str, str], str], indent: str) -> list[str]:
+    expected = _rows(block.expected)
+    if block.got is None:
+        return [f"{indent}expected"] + [f"{indent}  {row}" for row in expected]
+    got = _rows(block.got, paint)
     width = max(len("expected"), *(len(r) for r in expected))
-    lines.append(f"      {'expected'.ljust(width)}   got")
+    lines = [f"{indent}{'expected'.ljust(width)}   got"]
     for i in range(max(len(expected), len(got))):
         left = expected[i] if i < len(expected) else ""
         right = got[i] if i < len(got) else ""
-        lines.append(f"      {left.ljust(width)}   {right}".rstrip())
-    if mask is not None:
-        lines.append(paint("      * outside the tolerance", "dim"))
+        lines.append(f"{indent}{left.ljust(width)}   {right}".rstrip())
     return lines
 
 

@@ -2,10 +2,10 @@
 
 ``Worker`` owns one child process (started by ``launch``, ``portable`` or forked by ``prefork``)
 and three pipes (moved by ``pipes``): commands to it (JSON lines), records from it (a JSON header
-line, then raw float64 bytes for a value), and its printed output. ``receive`` accepts a record
-only if it is well formed, of a kind expected at that point, for the case asked, within size
-limits, and the last thing the child sent; otherwise it raises ``Stop`` with the verdict to give
-(``crashed``, or ``time_limit`` at the deadline).
+line, then for a value the raw bytes of its arrays, read back by ``codec``), and its printed
+output. ``receive`` accepts a record only if it is well formed, of a kind expected at that point,
+for the case asked, within size limits, and the last thing the child sent; otherwise it raises
+``Stop`` with the verdict to give (``crashed``, or ``time_limit`` at the deadline).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from grader.run.pipes import Pipes, PipesFactory, SelectorPipes
 if TYPE_CHECKING:
     import numpy as np
 
-MAX_HEADER = 64 * 1024  # bytes of one JSON header line from the child, newline included
+MAX_HEADER = 512 * 1024  # bytes of one JSON header line from the child, newline included
 MAX_MESSAGE = 2000  # characters of one message from the child
-MAX_DIMS = 8  # dimensions of a result
+MAX_DIMS = 8  # dimensions of an array in a result (``codec.MAX_DIMS``, kept without numpy)
 _MALFORMED = "the process sent malformed data on the result channel"
 SETUP_REPLIES = frozenset({"ready", "failed"})
 CASE_REPLIES = frozenset({"value", "error"})
@@ -133,7 +133,7 @@ class Worker:
         max_payload: int = 0,
         index: int = -1,
         more: bool = False,
-    ) -> tuple[dict[str, Any], np.ndarray | None]:
+    ) -> tuple[dict[str, Any], Any]:
         """The record answering what we asked, or Stop on timeout, death or any bad data.
 
         A record must be of a kind ``expect`` allows, for the case asked (``index``), and,
@@ -151,21 +151,33 @@ class Worker:
         if kind != "value":
             self._nothing_more(more)
             return header, None
-        shape = header.get("shape")
-        if (
-            not isinstance(shape, list)
-            or len(shape) > MAX_DIMS
-            or not all(type(n) is int and n >= 0 for n in shape)
-        ):
-            raise Stop(Verdict.CRASHED, "the process sent a malformed result header")
-        nbytes = 8 * math.prod(shape)
-        if header.get("nbytes") != nbytes:
+        from grader.run.child import codec  # here: numpy loads after the worker has started
+
+        nbytes = header.get("nbytes")
+        if type(nbytes) is not int or nbytes < 0:
             raise Stop(Verdict.CRASHED, "the process sent a malformed result header")
         if nbytes > max_payload:
             raise Stop(Verdict.CRASHED, f"the result is too large ({nbytes / 2**20:.0f} MiB)")
+        try:
+            unreadable = None
+            if codec.measure(header.get("tree")) != nbytes:
+                raise Stop(Verdict.CRASHED, "the process sent a malformed result header")
+        except codec.Unreadable as exc:
+            unreadable = str(exc)  # still read its bytes: the stream stays in step
         data = self._payload(nbytes, deadline)
         self._nothing_more(more)
-        return header, data.view("<f8").reshape(shape)
+        try:
+            if unreadable is None:
+                return header, codec.build(header["tree"], data)
+        except codec.Unreadable as exc:
+            unreadable = str(exc)
+        return {
+            "kind": "error",
+            "index": index,
+            "verdict": "invalid_output",
+            "message": f"the result cannot be read: {unreadable}",
+            "line": None,
+        }, None
 
     def _nothing_more(self, more: bool) -> None:
         self.buf += self.pipes.pending()

@@ -40,6 +40,8 @@ from grader.run.capabilities import bwrap_problem as bwrap_problem
 WORKER = Path(__file__).resolve().parent / "child" / "worker.py"
 FORKSERVER = WORKER.with_name("forkserver.py")
 PACK = SHIPPED  # the shipped problems and references: never in a worker's sight
+# everything of the child's folder the worker loads (it imports its siblings by path)
+CHILD_CODE = (WORKER, FORKSERVER, WORKER.with_name("calls.py"), WORKER.with_name("codec.py"))
 INSIDE = "/grader"  # where the working directory and the worker appear inside bubblewrap
 MODES = SANDBOX_MODES  # what may be asked for (--sandbox)
 
@@ -143,7 +145,7 @@ def command(mode: str, workdir: Path, script: Path, fds: dict[str, int]) -> list
             argv += ["--ro-bind", path, path]
     if PACK.is_dir() and any(PACK.is_relative_to(p) for p in readable_paths()):
         argv += ["--tmpfs", str(PACK)]  # an installed grader's problems stay out of sight
-    for code in (WORKER, FORKSERVER):
+    for code in CHILD_CODE:
         argv += ["--ro-bind", str(code), f"{INSIDE}/{code.name}"]
     argv += ["--bind", str(workdir), f"{INSIDE}/work", "--chdir", f"{INSIDE}/work", "--"]
     return [*argv, *python, f"{INSIDE}/{script.name}", *options]

@@ -128,7 +128,7 @@ class Sandbox:
         source: str,
         filename: str,
         entry_point: str,
-        arguments: Mapping[str, str],
+        result: Any,
         cases: Sequence[CaseInput],
         limits: Limits,
     ) -> Run:
@@ -140,7 +140,7 @@ class Sandbox:
             "source": source,
             "filename": filename,
             "entry_point": entry_point,
-            "arguments": dict(arguments),
+            "result": result,  # the layout of the result (``codec``)
             "max_dims": MAX_DIMS,
             "max_message": MAX_MESSAGE,
             "landlock": launch.fence(self.mode, self.work),

