@@ -104,12 +104,9 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--starter", type=Path, metavar="FILE", help="also write a starter file")
     new = commands.add_parser("new", help="scaffold a new problem and its reference")
     new.add_argument("id", metavar="ID")
-    new.add_argument(
-        "--kind",
-        choices=("array", "scalar", "structured", "class", "random"),
-        default="array",
-        help="the kind of exercise (default: array, a vector in and out)",
-    )
+    from grader.problem.templates import KINDS  # strings only: cheap to import
+
+    new.add_argument("--kind", choices=KINDS, default="array", help="the kind of exercise")
     export = commands.add_parser("export", help="package a problem for another platform")
     export.add_argument("target", choices=("gradescope",))
     export.add_argument("id", metavar="ID")
@@ -277,10 +274,8 @@ def _new(args: argparse.Namespace) -> int:
     directory = args.problems or Path("problems")
     for path in new(args.id, directory, args.kind):
         print(f"created {path}")
-    print(
-        f"Next: write the reference in {directory.parent / 'reference' / args.id}.py, "
-        f"then run: grader check {args.id}"
-    )
+    reference = directory.parent / "reference" / args.id
+    print(f"Next: write the reference in {reference}.py, then run: grader check {args.id}")
     return Exit.ACCEPTED
 
 

@@ -92,7 +92,9 @@ class Words:
     def words(self, key: str) -> str | None:
         return self.hints.get(key)
 
-    def explain(self, case: Case, got: np.ndarray, failing=((),)) -> tuple[str, str] | None:
+    def explain(
+        self, case: Case, got, failing=((),), mistakes_only=False
+    ) -> tuple[str, str] | None:
         return None
 
     def check(self, case: Case, checker: str, got, expected) -> tuple[bool, str]:

@@ -4,6 +4,7 @@ and mistakes any problem can have (sign, transpose, rounding) are named too."""
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from grader.judge.diagnose import explain, known_mistakes
 from grader.model import Case, Part, Tolerance, Visibility
 from grader.pipeline import grade
+from grader.problem.spec import load_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK = ROOT / "grader" / "pack"  # the shipped problems and references
@@ -58,7 +60,10 @@ def test_a_submission_making_a_declared_mistake_gets_its_hint(
     source = (PACK / "reference" / f"{problem}.py").read_text()
     submission = tmp_path / "solution.py"
     function = "mistake_" + mistake.replace(" ", "_")
-    submission.write_text(f"{source}\n\n{problem} = {function}\n")
+    entry_point = load_problem(PACK / "problems" / f"{problem}.yaml").entry_point
+    # the reference's own entry point renamed, so that mistakes built on it still find it
+    source = re.sub(rf"\b{entry_point}\b", f"_reference_{entry_point}", source)
+    submission.write_text(f"{source}\n\n{entry_point} = {function}\n")
     result = grade(submission, problem, PACK / "problems")
     failing = [c for c in result.cases if c.verdict.value != "passed"]
     assert failing, "the mistake passes every case: the cases cannot tell it apart"

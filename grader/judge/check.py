@@ -43,10 +43,14 @@ class Advice(Protocol):
         ...
 
     def explain(
-        self, case: Case, got: Any, failing: Sequence[tuple[int | str, ...]] = ((),)
+        self,
+        case: Case,
+        got: Any,
+        failing: Sequence[tuple[int | str, ...]] = ((),),
+        mistakes_only: bool = False,
     ) -> tuple[str, str] | None:
         """(diagnosis class, hint) naming the mistake behind a wrong ``got`` (whose parts at
-        ``failing`` are wrong), or None."""
+        ``failing`` are wrong), or None; ``mistakes_only``: no properties or generic causes."""
         ...
 
     def check(self, case: Case, checker: str, got: Any, expected: Any) -> tuple[bool, str]:
@@ -127,13 +131,16 @@ def check_case(
     verdict = worst(judgements)
     failing = [j for j in judgements if j.verdict is not Verdict.PASSED]
     mismatch = failing[0].judged.mismatch if failing else None
-    if mismatch is not None and mismatch.nonfinite:
-        diagnosis = "overflow"
-        hint = (advice and advice.words("nonfinite")) or NONFINITE_HINT
-    elif advice is not None and verdict.wrong and diagnosis is None:
-        found = advice.explain(case, got, [j.path for j in failing])
+    explained = verdict.wrong or verdict is Verdict.INVALID_OUTPUT  # a value of the wrong kind
+    nonfinite = mismatch is not None and bool(mismatch.nonfinite)
+    if advice is not None and explained and diagnosis is None:
+        # a known mistake first: it names the cause more precisely than NaN or inf can
+        found = advice.explain(case, got, [j.path for j in failing], nonfinite)
         if found is not None:
             diagnosis, hint = found
+    if diagnosis is None and mismatch is not None and mismatch.nonfinite:
+        diagnosis = "overflow"
+        hint = (advice and advice.words("nonfinite")) or NONFINITE_HINT
     message = _said(failing, hidden)
     if not hidden and mismatch is not None and not mismatch.nonfinite and advice is not None:
         differ = _pattern(mismatch.mask)

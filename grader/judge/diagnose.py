@@ -97,12 +97,14 @@ def explain(
     mistakes: Sequence[Mistake],
     memo: Memo = _compute,
     custom: Custom | None = None,
+    mistakes_only: bool = False,
 ) -> tuple[str, str] | None:
-    """(diagnosis class, hint) for a wrong result, or None when nothing explains it."""
+    """(diagnosis class, hint) for a wrong result, or None when nothing explains it;
+    ``mistakes_only``: declared mistakes only (a NaN breaks properties without naming a cause)."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):  # instructor code, quietly
         warnings.simplefilter("ignore")
-        found = _declared(case, got, failing, mistakes, memo, custom)
-    if found or len(failing) != 1:
+        found = _declared(case, got, failing, mistakes, memo, custom, mistakes_only)
+    if found or len(failing) != 1 or mistakes_only:
         return found
     part, expected = _at_part(case.result, failing[0]), _at(case.expected, failing[0])
     value = _at(got, failing[0])
@@ -128,6 +130,7 @@ def _declared(
     mistakes: Sequence[Mistake],
     memo: Memo,
     custom: Custom | None = None,
+    mistakes_only: bool = False,
 ) -> tuple[str, str] | None:
     for mistake in (m for m in mistakes if m.kind == "mistake"):
         produced = memo(f"mistake {mistake.name}", lambda: _reproduce(mistake, case))  # noqa: B023
@@ -135,6 +138,8 @@ def _declared(
             continue
         if all(_matches(case, got, produced, path, custom) for path in failing):
             return f"known mistake: {mistake.name}", mistake.hint
+    if mistakes_only:
+        return None
     broken = holds(case, got, mistakes)
     return (f"property: {broken[0]}", broken[1]) if broken else None
 
@@ -195,17 +200,44 @@ def _matches(case: Case, got: Any, produced: Any, path: Path, custom: Custom | N
     mine, theirs, part = _at(got, path), _at(produced, path), _at_part(case.result, path)
     if mine is _MISSING or theirs is _MISSING or part is None:
         return False
-    if _nan_alike(mine, theirs):
+    if _identical(mine, theirs):  # NaN where the mistake has NaN too
         return True
     return worst(judge(_numbers(part), theirs, mine, custom)) is Verdict.PASSED
 
 
-def _nan_alike(a: Any, b: Any) -> bool:
-    if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.shape != b.shape:
+def _identical(a: Any, b: Any) -> bool:
+    """The same values, NaN equal to NaN, where the mistake's value holds a NaN or an inf (a
+    comparison would tell them apart; they are the same mistake)."""
+    if not _nonfinite(b):
         return False
-    if a.dtype.kind != "f" or b.dtype.kind != "f" or np.isfinite(b).all():
-        return False
-    return bool(np.array_equal(a, b, equal_nan=True))
+    return _equal(a, b)
+
+
+def _nonfinite(node: Any) -> bool:
+    if isinstance(node, np.ndarray):
+        return node.dtype.kind == "f" and not bool(np.isfinite(node).all())
+    if isinstance(node, dict):
+        return any(_nonfinite(v) for v in node.values())
+    if isinstance(node, (tuple, list)):
+        return any(_nonfinite(v) for v in node)
+    return False
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        if a.shape != b.shape:
+            return False
+        nan = a.dtype.kind == "f" and b.dtype.kind == "f"
+        return (
+            bool(np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=nan))
+            if nan
+            else bool(np.array_equal(a, b))
+        )
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
 
 
 def _numbers(part: Part) -> Part:
@@ -319,7 +351,11 @@ class Advisor:
         return said if isinstance(said, str) else None
 
     def explain(
-        self, case: Case, got: Any, failing: Sequence[Path] = ((),)
+        self,
+        case: Case,
+        got: Any,
+        failing: Sequence[Path] = ((),),
+        mistakes_only: bool = False,
     ) -> tuple[str, str] | None:
         """(diagnosis class, hint) for a wrong ``got`` on ``case``, or None."""
         self._module()
@@ -337,7 +373,7 @@ class Advisor:
         def custom(name: str, mine: Any, theirs: Any) -> tuple[bool, str]:
             return self.check(case, name, mine, theirs)
 
-        return explain(case, got, failing, self._mistakes, memo, custom)
+        return explain(case, got, failing, self._mistakes, memo, custom, mistakes_only)
 
     def check(self, case: Case, checker: str, got: Any, expected: Any) -> tuple[bool, str]:
         """The reference's ``check_<checker>(got, expected, args)``: (ok, message). A checker
