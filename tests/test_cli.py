@@ -117,7 +117,7 @@ def test_the_problem_is_found_from_a_misspelt_entry_point(tmp_path: Path) -> Non
         (["grade", "nope.py"], "no such file: nope.py"),
         (
             ["grade", "tests/golden/correct_vectorised/solution.py", "--problem", "nope"],
-            "unknown problem 'nope' (known: cross_entropy_logits_grad, log_softmax, softmax, ",
+            "unknown problem 'nope' (known: adam, attention, batchnorm_forward, ",
         ),
         (["grade", "tests"], "is a directory"),
         (["grade", "x.py", "--format", "xml"], "invalid choice: 'xml'"),

@@ -84,8 +84,8 @@ def render(standings: list[Standing], title: str, learner: str) -> str:
     for s in standings:
         state = f"attempted, best {s.best:g}%" if s.state == ATTEMPTED else s.state
         hints = f"{s.hints_used} of {s.hints_total}" if s.hints_total else "-"
-        title = s.title if len(s.title) <= TITLE else s.title[: TITLE - 1] + "…"
-        rows.append((f"{s.position}.", s.problem, title, state, hints))
+        cut = s.title if len(s.title) <= TITLE else s.title[: TITLE - 1] + "…"
+        rows.append((f"{s.position}.", s.problem, cut, state, hints))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [f"{title} · {learner}", ""]
     for row in rows:

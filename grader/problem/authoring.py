@@ -8,10 +8,12 @@ written, ``grader check`` passes.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 
 from grader.errors import UsageError
 from grader.problem import templates
+from grader.problem.kinds import NO_DEFAULT, Argument
 from grader.problem.schema import PROBLEM_ID
 from grader.problem.spec import Problem
 
@@ -49,14 +51,23 @@ def starter(problem: Problem, path: Path, commands: tuple[str, ...] = ("grade {f
     if path.exists():
         raise UsageError(f"not overwriting {path}")
     doc = textwrap.indent(problem.statement.strip(), "    ")
-    params = ", ".join(problem.arguments)
+    params = _parameters(problem.arguments)
     run = "".join(f"    grader {c.format(file=path.name, id=problem.id)}\n" for c in commands)
     head = _docstring(f"{problem.title}: write {problem.entry_point} below, then run:\n\n{run}")
-    body = _docstring(f"{problem.signature or problem.entry_point}\n\n{doc}\n    ")
-    path.write_text(
-        f"{head}\n\n\ndef {problem.entry_point}({params}):\n    {body}\n    ...\n",
-        encoding="utf-8",
+    head += "\n\n\n"
+    about = "    " + _docstring(f"{problem.signature or problem.entry_point}\n\n{doc}\n    ") + "\n"
+    if not problem.is_class:
+        text = f"{head}def {problem.entry_point}({params}):\n{about}    ...\n"
+        path.write_text(text, encoding="utf-8")
+        return
+    methods = "".join(
+        f"\n    def {m.name}(self{', ' if m.arguments else ''}{_parameters(m.arguments)}):\n"
+        "        ...\n"
+        for m in problem.methods.values()
     )
+    init = f"    def __init__(self{', ' if params else ''}{params}):\n        ...\n"
+    text = f"{head}class {problem.entry_point}:\n{about}\n{init}{methods}"
+    path.write_text(text, encoding="utf-8")
 
 
 def _docstring(text: str) -> str:
@@ -64,3 +75,14 @@ def _docstring(text: str) -> str:
     backslashes stay as written; a triple quote of its own becomes three single quotes)."""
     quotes = '"' * 3
     return "r" + quotes + text.replace(quotes, "'" * 3) + quotes
+
+
+def _parameters(arguments: Mapping[str, Argument]) -> str:
+    """``x, mode='sum', *, eps=1e-05``: the declared arguments as a signature's parameters."""
+    out: list[str] = []
+    for name, argument in arguments.items():
+        if argument.keyword and "*" not in out:
+            out.append("*")
+        default = "" if argument.default is NO_DEFAULT else f"={argument.default!r}"
+        out.append(name + default)
+    return ", ".join(out)
