@@ -16,6 +16,7 @@ from pathlib import Path
 from grader import __version__, console
 from grader.errors import UsageError
 from grader.model import GRADESCOPE_VISIBILITY, SANDBOX_MODES, Exit, Status
+from grader.problem.templates import KINDS  # the kinds of ``grader new``: strings only
 
 FORMATS = ("text", "json", "md", "gradescope", "junit")
 
@@ -104,8 +105,6 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--starter", type=Path, metavar="FILE", help="also write a starter file")
     new = commands.add_parser("new", help="scaffold a new problem and its reference")
     new.add_argument("id", metavar="ID")
-    from grader.problem.templates import KINDS  # strings only: cheap to import
-
     new.add_argument("--kind", choices=KINDS, default="array", help="the kind of exercise")
     export = commands.add_parser("export", help="package a problem for another platform")
     export.add_argument("target", choices=("gradescope",))
