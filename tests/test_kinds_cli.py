@@ -301,3 +301,71 @@ def test_a_tiny_autograd_value_graph_is_a_call_script(tmp_path: Path) -> None:
     assert graded.returncode == 1
     assert "a.grad after c.backward() #1: off by 1" in graded.stdout
     assert "ab = a.__mul__(other=<b>)" in graded.stdout
+
+
+SHUFFLE = """\
+id: shuffle
+title: Shuffle a vector
+entry_point: shuffle
+arguments: {x: ndarray, rng: generator}
+statement: Return the entries of x in a random order (any order drawn from rng is right).
+check: {compare: properties}
+hidden:
+  - {name: ten values, args: {x: [0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]}}
+  - {name: a thousand values, args: {x: [1000.0]}, check: {compare: close}}
+generated:
+  - {name: drawn, generator: values, count: 3, seed: 2}
+"""
+SHUFFLE_REFERENCE = '''\
+import numpy as np
+
+
+def shuffle(x, rng):
+    return rng.permutation(np.asarray(x, dtype=float))
+
+
+def values(rng):
+    return {"x": rng.standard_normal(200)}
+
+
+def property_same_entries(x, rng, result):
+    """Your result does not hold the same entries as x: shuffling only reorders them."""
+    return sorted(np.asarray(result).tolist()) == sorted(np.asarray(x, dtype=float).tolist())
+
+
+def property_not_sorted(x, rng, result):
+    """Your result is sorted: a shuffle of many entries almost never is."""
+    r = np.asarray(result)
+    return r.size < 50 or not bool(np.all(np.diff(r) >= 0))
+'''
+
+
+def test_random_by_design_is_checked_by_properties(tmp_path: Path) -> None:
+    (tmp_path / "problems").mkdir()
+    (tmp_path / "problems" / "shuffle.yaml").write_text(SHUFFLE)
+    folder = tmp_path / "reference" / "shuffle"
+    (folder / "accepted").mkdir(parents=True)
+    (folder / "wrong_answer").mkdir(parents=True)
+    (tmp_path / "reference" / "shuffle.py").write_text(SHUFFLE_REFERENCE)
+    other_order = (
+        "import numpy as np\n\n\ndef shuffle(x, rng):\n    return np.random.permutation(x)\n"
+    )
+    (folder / "accepted" / "global_state.py").write_text(other_order)
+    (folder / "wrong_answer" / "sorted.py").write_text(
+        "import numpy as np\n\n\ndef shuffle(x, rng):\n    return np.sort(x)\n"
+    )
+    checked = grader("check", "shuffle", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout
+    assert "comparisons self-test" in checked.stdout and "properties" in checked.stdout
+    graded = grader(
+        "grade", str(folder / "wrong_answer" / "sorted.py"), "--format", "json", "--no-report",
+        cwd=tmp_path,
+    )  # fmt: skip
+    doc = json.loads(graded.stdout)
+    assert graded.returncode == 1
+    hints = {c["hint"] for c in doc["cases"]}
+    assert "Your result is sorted: a shuffle of many entries almost never is." in hints
+    said = {c["message"] for c in doc["cases"] if c["verdict"] == "wrong_answer"}
+    assert said == {
+        "a property of the answer does not hold: not sorted; diagnosis: property: not sorted"
+    }
