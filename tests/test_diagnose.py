@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,9 @@ from grader.judge.diagnose import explain, known_mistakes
 from grader.model import Case, Part, Tolerance, Visibility
 from grader.pipeline import grade
 from grader.problem.spec import load_problem
+from grader.run import launch
+from grader.run.prefork import ForkServer
+from grader.run.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK = ROOT / "grader" / "pack"  # the shipped problems and references
@@ -51,9 +55,16 @@ def test_softmax_jacobian_declares_the_classic_mistakes() -> None:
     }
 
 
+@pytest.fixture(scope="module")
+def server() -> Iterator[ForkServer]:
+    """One fork server for the module: a worker per submission costs a fork, not a boot."""
+    with ForkServer(launch.resolve("auto")) as forks:
+        yield forks
+
+
 @pytest.mark.parametrize(("problem", "mistake"), DECLARED)
 def test_a_submission_making_a_declared_mistake_gets_its_hint(
-    problem: str, mistake: str, tmp_path: Path
+    problem: str, mistake: str, tmp_path: Path, server: ForkServer
 ) -> None:
     module = reference_module(problem)
     entry = {m.name: m for m in known_mistakes(module)}[mistake]
@@ -64,7 +75,7 @@ def test_a_submission_making_a_declared_mistake_gets_its_hint(
     # the reference's own entry point renamed, so that mistakes built on it still find it
     source = re.sub(rf"\b{entry_point}\b", f"_reference_{entry_point}", source)
     submission.write_text(f"{source}\n\n{entry_point} = {function}\n")
-    result = grade(submission, problem, PACK / "problems")
+    result = grade(submission, problem, PACK / "problems", Sandbox(server=server))
     failing = [c for c in result.cases if c.verdict.value != "passed"]
     assert failing, "the mistake passes every case: the cases cannot tell it apart"
     assert any(c.hint == entry.hint for c in failing), {c.hint for c in failing}

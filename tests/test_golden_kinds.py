@@ -13,12 +13,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from test_golden import summarise
 
 import grader
+from grader.run.prefork import ForkServer
+from grader.run.sandbox import Sandbox
 
 GOLDEN = Path(__file__).parent / "golden_kinds"
 SCENARIOS = sorted(p.name for p in GOLDEN.iterdir() if (p / "solution.py").is_file())
@@ -36,12 +39,22 @@ def expected(scenario: str) -> dict[str, object]:
     return dict(json.loads(path.read_text()))
 
 
+@pytest.fixture(scope="module")
+def server() -> Iterator[ForkServer]:
+    """One fork server for the module (process isolation): a worker per submission is a fork."""
+    with ForkServer("process") as forks:
+        yield forks
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_golden_kind_through_the_api(
-    scenario: str, problems_dir: Path, update_goldens: bool
+    scenario: str, problems_dir: Path, update_goldens: bool, server: ForkServer
 ) -> None:
     result = grader.grade(
-        GOLDEN / scenario / "solution.py", problem_of(scenario), problems_dir, "off"
+        GOLDEN / scenario / "solution.py",
+        problem_of(scenario),
+        problems_dir,
+        Sandbox(server=server),
     )
     got = summarise(result.document())
     if update_goldens:
