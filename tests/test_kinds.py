@@ -472,3 +472,15 @@ def test_check_self_tests_each_comparison() -> None:
     for part, flaw in ((loose, "accepted"), (strict, "rejected")):
         found = self_test([case_of(part, F([1.0, 2.0]))], custom, variant, lambda c, g: True)
         assert getattr(found, flaw), found
+
+
+def test_a_hidden_case_never_says_the_learners_own_keys() -> None:
+    record = Part("dict", parts=(Part("float", "mean"),))
+    outcome = Outcome(0, {"mean": F(1.0), "secret_x": F(2.0)}, None, "", None, 0.0, "")
+    result = check_case(case_of(record, {"mean": F(1.0)}), outcome)
+    assert result.verdict is Verdict.WRONG_SHAPE and "secret" not in result.message
+    assert result.message == "1 unexpected keys"
+    tuple_part = Part("tuple", parts=(Part("float"), Part("float")))
+    other = Outcome(0, {"secret_y": F(1.0)}, None, "", None, 0.0, "")
+    said = check_case(case_of(tuple_part, (F(1.0), F(2.0))), other).message
+    assert "secret" not in said and "a dict of 1 key" in said

@@ -143,7 +143,15 @@ def _structure(part: Part, expected: Any, got: Any) -> Judged | None:
                 for what, keys in (("missing keys", missing), ("unexpected keys", extra))
                 if keys
             )
-            return Judged(Verdict.WRONG_SHAPE, said, said, got)
+            hidden = "; ".join(  # the learner's own keys are not said for a hidden case
+                x
+                for x in (
+                    f"missing keys {', '.join(map(repr, missing[:6]))}" if missing else "",
+                    f"{len(extra)} unexpected keys" if extra else "",
+                )
+                if x
+            )
+            return Judged(Verdict.WRONG_SHAPE, said, hidden, got)
         return None
     if not isinstance(got, (tuple, list)):
         return _wrong_structure(expected, got, names)
