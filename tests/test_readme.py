@@ -2,7 +2,7 @@
 
 A sample is a ```text block preceded by ``<!-- sample: NAME -->``; NAME picks the setup and the
 command below. Times, the isolation mode and dates differ from run to run and are compared as
-placeholders; everything else must match exactly. ``GRADER_UPDATE_README=1 pytest
+placeholders; everything else must match exactly. ``GRADER_UPDATE_README=1 pytest -n 0
 tests/test_readme.py`` rewrites the samples from fresh runs (review the diff).
 """
 
