@@ -93,11 +93,26 @@ def test_the_child_bounds_depth_and_parts() -> None:
         {"x": []},
         [1, 2],
         {"t": [{"t": [{"t": [None] * 3}]}] * 1000},  # too many parts
+        {"a": [1], "s": []},  # unhashable fields, as a forged record may hold
+        {"a": {}, "s": []},
+        {"a": "f", "s": [True]},  # a bool is not a dimension
+        {"a": "f", "s": [2.0]},
+        {"a": "f", "s": [0, 10**23]},  # size 0, but numpy cannot shape it
+        {"a": "f", "s": [0, 2**62, 2**62]},
+        {"a": "b", "s": [2**20, 2**20]},  # each dimension fits, their product does not
+        {"s": ["x"]},
+        {"t": ({"s": "x"},)},  # a tuple is not a JSON list
     ],
 )
 def test_the_grader_reads_only_well_formed_bounded_trees(tree: Any) -> None:
     with pytest.raises(codec.Unreadable):
         codec.measure(tree)
+
+
+def test_a_zero_size_array_with_a_huge_dimension_is_invalid_output_in_the_child() -> None:
+    with pytest.raises(codec.InvalidOutput, match="more than 2..31 entries"):
+        codec.normalise(np.zeros((0, 2**40)), "a")
+    assert roundtrip(np.zeros((0, 5)), "a").shape == (0, 5)
 
 
 def test_booleans_other_than_0_and_1_are_unreadable() -> None:

@@ -148,14 +148,11 @@ def test_hostile_values_are_invalid_output_never_an_internal_error(
 
 
 FORGER = """\
-import json
 import os
-
-TREES = [{"t": [{"t": [{"t": []}]}] * 3000}, {"a": "f", "s": [10**12]}, {"zz": 1}]
 
 
 def sigmoid(z):
-    header = '{"kind":"value","index":0,"tree":%s,"nbytes":0}\\n' % json.dumps(TREES[0])
+    header = '{"kind":"value","index":0,"tree":%s,"nbytes":0}\\n'
     for fd in range(3, 40):  # the record pipe is the worker's only writable descriptor past 2
         try:
             os.write(fd, header.encode())
@@ -164,11 +161,21 @@ def sigmoid(z):
     os._exit(0)
 """
 
+FORGED_TREES = [
+    {"t": [{"t": [{"t": []}]}] * 3000},  # too many parts
+    {"a": [1], "s": []},  # unhashable fields
+    {"a": {}, "s": []},
+    {"a": "f", "s": [0, 10**23]},  # size 0, but no array can have that shape
+    {"a": "f", "s": [0, 2**62, 2**62]},
+    {"zz": 1},
+]
 
+
+@pytest.mark.parametrize("tree", FORGED_TREES, ids=range(len(FORGED_TREES)))
 def test_forged_result_trees_are_invalid_or_crashed_never_a_pass(
-    problems_dir: Path, tmp_path: Path
+    tree: object, problems_dir: Path, tmp_path: Path
 ) -> None:
-    (tmp_path / "s.py").write_text(FORGER)
+    (tmp_path / "s.py").write_text(FORGER.replace("%s", json.dumps(tree)))
     done = grader(
         "grade", "s.py", "--problem", "sigmoid", "--problems", str(problems_dir),
         "--format", "json", "--no-report", "--sandbox", "off", cwd=tmp_path,

@@ -164,6 +164,8 @@ class Worker:
                 raise Stop(Verdict.CRASHED, "the process sent a malformed result header")
         except codec.Unreadable as exc:
             unreadable = str(exc)  # still read its bytes: the stream stays in step
+        except Exception:  # defence in depth: a tree the codec failed to refuse is forged
+            raise Stop(Verdict.CRASHED, "the process sent a malformed result header") from None
         data = self._payload(nbytes, deadline)
         self._nothing_more(more)
         try:
@@ -171,6 +173,8 @@ class Worker:
                 return header, codec.build(header["tree"], data)
         except codec.Unreadable as exc:
             unreadable = str(exc)
+        except Exception:  # defence in depth, as above
+            raise Stop(Verdict.CRASHED, "the process sent a malformed result") from None
         return {
             "kind": "error",
             "index": index,

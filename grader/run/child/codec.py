@@ -29,8 +29,10 @@ MAX_DEPTH = 12  # levels of nesting in a result
 MAX_PARTS = 2048  # nodes in a result
 MAX_TEXT = 10_000  # characters of one string
 MAX_DIMS = 8  # dimensions of one array
+MAX_DIM = 2**31  # entries along one dimension of an array the grader reads back
 WIRE = {"f": "<f8", "i": "<i8", "b": "|b1"}  # array node kinds -> dtypes
 _INT64_MAX = np.iinfo(np.int64).max
+_TOO_LONG = "the result has an array with more than 2**31 entries along its dimensions"
 
 
 class InvalidOutput(Exception):
@@ -147,6 +149,8 @@ class _Walk:
             raise InvalidOutput(f"{where}the result holds {_describe_dtype(arr)}, not only numbers")
         if arr.ndim > MAX_DIMS:
             raise InvalidOutput(f"{where}the result has {arr.ndim} dimensions")
+        if max(arr.shape, default=0) > MAX_DIM or math.prod(n for n in arr.shape if n) > MAX_DIM:
+            raise InvalidOutput(f"{where}{_TOO_LONG}")
         if kind == "b":
             out = np.asarray(arr, dtype=np.bool_, order="C")
         elif kind in "iu":
@@ -230,35 +234,38 @@ def measure(tree: Any) -> int:
             raise Unreadable(f"the result is nested more than {MAX_DEPTH} levels deep")
         if t is None:
             return 0
-        if not isinstance(t, dict) or len(t) not in (1, 2):
+        if type(t) is not dict or len(t) not in (1, 2):
             raise Unreadable("the result is not a well-formed value")
         if "a" in t:
-            shape = t.get("s")
+            kind, shape = t["a"], t.get("s")
             if (
-                t["a"] not in WIRE
+                type(kind) is not str
+                or kind not in WIRE
                 or len(t) != 2
-                or not isinstance(shape, list)
+                or type(shape) is not list
                 or len(shape) > MAX_DIMS
                 or not all(type(n) is int and n >= 0 for n in shape)
             ):
                 raise Unreadable("the result holds a malformed array")
-            size = math.prod(shape) * (1 if t["a"] == "b" else 8)
+            if max(shape, default=0) > MAX_DIM or math.prod(n for n in shape if n) > MAX_DIM:
+                raise Unreadable(_TOO_LONG)
+            size = math.prod(shape) * (1 if kind == "b" else 8)
             return size + (-size % 8)
         if len(t) != 1:
             raise Unreadable("the result is not a well-formed value")
         if "s" in t:
-            if not isinstance(t["s"], str) or len(t["s"]) > MAX_TEXT:
+            if type(t["s"]) is not str or len(t["s"]) > MAX_TEXT:
                 raise Unreadable(f"the result holds text that is not a string of <= {MAX_TEXT}")
             return 0
         if "t" in t or "l" in t:
             items = t.get("t", t.get("l"))
-            if not isinstance(items, list):
+            if type(items) is not list:
                 raise Unreadable("the result holds a malformed sequence")
             return sum(walk(item, depth + 1) for item in items)
         if "d" in t:
             pairs = t["d"]
-            if not isinstance(pairs, list) or not all(
-                isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in pairs
+            if type(pairs) is not list or not all(
+                type(p) is list and len(p) == 2 and type(p[0]) is str for p in pairs
             ):
                 raise Unreadable("the result holds a malformed dict")
             keys = [p[0] for p in pairs]
