@@ -18,13 +18,13 @@ from typing import Any
 
 import numpy as np
 
+from grader.judge.matching import reorder
 from grader.judge.numeric import compare as close_mismatch
 from grader.judge.numeric import summary
 from grader.model import Mismatch, Tolerance, Verdict
 
 # (checker name, got, expected) -> (ok, message): the reference's check_<name> on this case
 Custom = Callable[[str, Any, Any], tuple[bool, str]]
-MAX_MATCH = 2000  # items matched one to one by ``unordered`` (beyond: sorted instead)
 BOOLEANS = (
     "booleans (True/False) where numbers are expected: return numbers (for example "
     "x.astype(float), or np.where(cond, a, b))"
@@ -169,7 +169,7 @@ def _values(got: np.ndarray, expected: np.ndarray, check: Tolerance) -> Judged:
         )
     elif how == "unordered":
         got, note = (
-            _order(got, expected, check),
+            reorder(got, expected, check.atol, check.rtol, check.vectors == "columns"),
             f" (in any order of {_items(check.vectors, expected)})",
         )
     elif how == "scale":
@@ -238,60 +238,6 @@ def _signs(got: np.ndarray, expected: np.ndarray, vectors: str) -> np.ndarray:
     shape = [1] * got.ndim
     shape[-1 if vectors == "columns" else 0] = -1
     return np.where(flip.reshape(shape), -got, got)
-
-
-def _order(got: np.ndarray, expected: np.ndarray, check: Tolerance) -> np.ndarray:
-    """``got`` with its items (entries of a vector, rows or columns) in the order that matches
-    ``expected`` item for item where one exists (a one-to-one matching within the tolerance)."""
-    if got.ndim == 0:
-        return got
-    columns = check.vectors == "columns" and got.ndim > 1
-    g = np.moveaxis(got, -1, 0) if columns else got
-    e = np.moveaxis(expected, -1, 0) if columns else expected
-    n = g.shape[0]
-    gf, ef = g.reshape(n, -1), e.reshape(n, -1)
-    if n > MAX_MATCH:
-        order = np.lexsort(gf.T[::-1])
-        target = np.argsort(np.lexsort(ef.T[::-1]))
-        matched = gf[order][target]
-    else:
-        with np.errstate(invalid="ignore", over="ignore"):
-            bound = check.atol + check.rtol * np.abs(ef)[:, None, :]
-            ok = (np.abs(ef[:, None, :] - gf[None, :, :]) <= bound).all(axis=2)
-        pairs = _matching(ok)
-        if pairs is None:  # no matching within tolerance: the nearest order, for the message
-            order = np.lexsort(gf.T[::-1])
-            target = np.argsort(np.lexsort(ef.T[::-1]))
-            matched = gf[order][target]
-        else:
-            matched = gf[pairs]
-    out = matched.reshape(g.shape)
-    return np.moveaxis(out, 0, -1) if columns else out
-
-
-def _matching(ok: np.ndarray) -> np.ndarray | None:
-    """For each expected item i, a distinct got item j with ok[i, j] (Kuhn's algorithm)."""
-    n = ok.shape[0]
-    owner = [-1] * n  # got item -> expected item
-    options = [np.flatnonzero(ok[i]).tolist() for i in range(n)]
-
-    def augment(i: int, seen: set[int]) -> bool:
-        for j in options[i]:
-            if j in seen:
-                continue
-            seen.add(j)
-            if owner[j] < 0 or augment(owner[j], seen):
-                owner[j] = i
-                return True
-        return False
-
-    for i in sorted(range(n), key=lambda i: len(options[i])):
-        if not options[i] or not augment(i, set()):
-            return None
-    pairs = np.empty(n, dtype=np.int64)
-    for j, i in enumerate(owner):
-        pairs[i] = j
-    return pairs
 
 
 def _labels(got: np.ndarray, expected: np.ndarray) -> Judged:
