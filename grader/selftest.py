@@ -9,8 +9,11 @@ value rounded to it (nearest, down, up) must pass; a value off by twice its step
 **Comparisons.** For every value compared by anything else: a correct-but-different answer
 must pass (each vector's sign flipped, items in reverse order, labels renamed, the value scaled,
 a relative error within the bound, the reference's ``variant_<checker>(expected, args)`` for a
-custom checker) and a wrong one must fail (one entry moved far, two groups merged, a relative
-error over the bound).
+custom checker) and every wrong one must fail: the all-zero answer, one entry moved far, and
+the wrong answer nearest to what the comparison allows (a sign flipped inside one vector, each
+column sorted on its own, one entry scaled differently or a tiny multiple, everything in one
+label, two groups merged, a relative error over the bound). A reference whose labels are not
+whole numbers fails the self-test too.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.judge.compare import Custom
+from grader.judge.compare import Custom, whole_labels
 from grader.judge.numeric import compare, decimals_for
 from grader.judge.parts import Judgement, judge, worst
 from grader.model import Case, Tolerance, Verdict
@@ -83,6 +86,7 @@ class Findings:
     compared: dict[str, int] = field(default_factory=dict)  # comparison -> values tested
     rejected: list[str] = field(default_factory=list)  # correct-but-different that failed
     accepted: list[str] = field(default_factory=list)  # wrong ones that passed
+    unusable: list[str] = field(default_factory=list)  # expected values no comparison can use
 
 
 # (case, checker, expected part) -> a correct-but-different value (the reference's
@@ -170,11 +174,18 @@ def _comparison(
 ) -> None:
     check, expected = leaf.check, leaf.expected
     name = check.compare + (f" {check.checker}" if check.checker else "")
-    variant, wrong = _variants(leaf)
+    if (
+        check.compare == "labels"
+        and isinstance(expected, np.ndarray)
+        and not whole_labels(expected)
+    ):
+        found.unusable.append(f"{where}: the reference's labels are not whole numbers")
+        return
+    variant, wrongs = _variants(leaf)
     if check.compare == "custom" and check.checker:
         made = make(case, check.checker, expected)
         variant = expected if made is None else made
-    if variant is None and wrong is None:
+    if variant is None and not wrongs:
         return
     found.compared[name] = found.compared.get(name, 0) + 1
 
@@ -186,43 +197,122 @@ def _comparison(
 
     if variant is not None and not passes(variant):
         found.rejected.append(f"{where} ({name})")
-    if wrong is not None and expected is not None and passes(wrong):
-        found.accepted.append(f"{where} ({name})")
+    for what, wrong in wrongs if expected is not None else []:
+        if passes(wrong):
+            found.accepted.append(f"{where} ({name}: {what})")
+            break
 
 
-def _variants(leaf: Judgement) -> tuple[Any, Any]:
-    """(a correct-but-different value, a wrong value) for ``leaf``; None where none applies."""
+Wrongs = list[tuple[str, Any]]  # (what is wrong, the wrong value)
+
+
+def _variants(leaf: Judgement) -> tuple[Any, Wrongs]:
+    """(a correct-but-different value or None, the wrong values that must fail) for ``leaf``.
+
+    Every comparison gets the all-zero answer and one entry moved far; each comparison that
+    allows a difference also gets the wrong answer nearest to that difference: a sign flipped
+    inside one vector (``sign``), each column sorted on its own (``unordered``), one entry
+    scaled differently or a tiny multiple (``scale``), everything in one label (``labels``).
+    """
     e, check = leaf.expected, leaf.check
     how = check.compare
+    common: Wrongs = [("all zeros", _zeros(e)), ("one entry moved far", _wrong(e, check))]
     if how == "custom":
-        return None, _wrong(e, check)
+        flipped = _one_sign(e)
+        return None, _keep([("one entry's sign flipped", flipped), *common])
     if not isinstance(e, np.ndarray) or e.size == 0:
-        return (e if how in ("exact", "properties") else None), None
+        return (e if how in ("exact", "properties") else None), []
     if how == "labels":
         values = np.unique(e)
         if values.size < 2:
-            return None, None
+            return None, []
         renamed = {int(v): int(w) for v, w in zip(values, values[::-1], strict=True)}
         variant = np.vectorize(renamed.__getitem__, otypes=[e.dtype])(e)
         merged = e.copy()
         merged.flat[int(np.flatnonzero(e.reshape(-1) == values[0])[0])] = values[1]
-        return variant, merged
+        one = np.full_like(e, values[0])
+        return variant, [("everything in one label", one), ("two groups merged", merged)]
     if how == "sign" and np.any(e != 0):
-        return _flip(e, check.vectors), _wrong(e, check)
+        inside = _one_sign(e, check.vectors)
+        return _flip(e, check.vectors), _keep([("a sign flipped inside a vector", inside), *common])
     if (
         how == "unordered"
         and e.ndim
         and e.shape[0 if e.ndim == 1 or check.vectors == "rows" else -1] > 1
     ):
         axis = -1 if e.ndim > 1 and check.vectors == "columns" else 0
-        return np.flip(e, axis=axis), _wrong(e, check)
+        return np.flip(e, axis=axis), _keep([("each column sorted", _sorted(e, axis)), *common])
     if how == "scale" and np.any(e != 0):
-        return e * -2.5, _wrong(e, check)
+        other = _one_sign(e)
+        other = None if other is None else np.where(other != e, 2 * e, e)
+        tiny = ("a tiny multiple", e * 1e-9)
+        return e * -2.5, _keep([("one entry scaled differently", other), tiny, *common])
     if how == "relative" and np.any(e != 0):
-        return e * (1 + check.rtol / 4), e * (1 + 10 * check.rtol) + 10 * check.atol
+        over = e * (1 + 10 * check.rtol) + 10 * check.atol
+        return e * (1 + check.rtol / 4), [("a relative error over the bound", over), *common]
     if how in ("exact", "properties"):
-        return e, _wrong(e, check)
-    return None, None
+        return e, _keep(common)
+    return None, []
+
+
+def _keep(wrongs: list[tuple[str, Any]]) -> Wrongs:
+    return [(what, value) for what, value in wrongs if value is not None]
+
+
+def _zeros(e: Any) -> Any:
+    """``e`` with every number 0, or None when that changes nothing (it is all zeros)."""
+    if isinstance(e, (tuple, list)):
+        items = [_zeros(v) for v in e]
+        if all(z is None for z in items):
+            return None
+        items = [v if z is None else z for v, z in zip(e, items, strict=True)]
+        return tuple(items) if isinstance(e, tuple) else items
+    if isinstance(e, dict):
+        zeros = {k: _zeros(v) for k, v in e.items()}
+        if all(z is None for z in zeros.values()):
+            return None
+        return {k: e[k] if z is None else z for k, z in zeros.items()}
+    if not isinstance(e, np.ndarray) or e.dtype.kind not in "if" or not np.any(e != 0):
+        return None
+    return np.zeros_like(e)
+
+
+def _one_sign(e: Any, vectors: str = "rows") -> Any:
+    """``e`` with one entry's sign flipped inside a vector that has another non-zero entry (the
+    first float array of a structure), or None when there is no such vector."""
+    if isinstance(e, (tuple, list, dict)):
+        items = list(e.items()) if isinstance(e, dict) else list(enumerate(e))
+        for key, item in items:
+            flipped = _one_sign(item, vectors)
+            if flipped is not None:
+                return _replace(e, (key,), flipped)
+        return None
+    if not isinstance(e, np.ndarray) or e.dtype.kind != "f" or not np.isfinite(e).all():
+        return None
+    v = e if e.ndim > 0 else e.reshape(1)
+    v = np.moveaxis(v, -1, 0) if vectors == "columns" and v.ndim > 1 else v
+    rows = v.reshape(v.shape[0], -1) if v.ndim > 1 else v.reshape(1, -1)
+    for r, row in enumerate(rows):
+        nonzero = np.flatnonzero(row)
+        if nonzero.size >= 2:
+            out = rows.copy()
+            out[r, nonzero[0]] = -out[r, nonzero[0]]
+            back = out.reshape(v.shape)
+            back = np.moveaxis(back, 0, -1) if vectors == "columns" and v.ndim > 1 else back
+            return back.reshape(e.shape)
+    return None
+
+
+def _sorted(e: np.ndarray, axis: int) -> Any:
+    """Each column (row, for items that are columns) sorted on its own: the items broken up;
+    None when that is a reordering of the items (a vector, or already sorted columns)."""
+    if e.ndim < 2:
+        return None
+    out = np.sort(e, axis=axis)
+    items = np.moveaxis(e, axis, 0).reshape(e.shape[axis], -1)
+    moved = np.moveaxis(out, axis, 0).reshape(e.shape[axis], -1)
+    same = np.array_equal(items[np.lexsort(items.T[::-1])], moved[np.lexsort(moved.T[::-1])])
+    return None if same else out
 
 
 def _flip(e: np.ndarray, vectors: str) -> np.ndarray:

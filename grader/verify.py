@@ -187,10 +187,11 @@ def _self_test(report: CheckReport, cases: Sequence[Case], advisor: Advisor) -> 
         )
         which = "case" if len(found.weak) == 1 else "cases"
         report.warnings.append(f"weak {which} {listed}: an all-zero result passes")
-    if found.compared:
+    if found.compared or found.unusable:
         kinds = ", ".join(f"{k} ({n})" for k, n in sorted(found.compared.items()))
         wrong = [f"a correct-but-different answer fails {x}" for x in found.rejected[:5]]
         wrong += [f"a wrong answer passes {x}" for x in found.accepted[:5]]
+        wrong += found.unusable[:5]
         report.add(
             "comparisons self-test: a correct-but-different answer passes, a wrong one fails",
             not wrong,

@@ -25,6 +25,7 @@ from grader.model import Mismatch, Tolerance, Verdict
 
 # (checker name, got, expected) -> (ok, message): the reference's check_<name> on this case
 Custom = Callable[[str, Any, Any], tuple[bool, str]]
+MIN_SCALE = 1e-6  # the smallest global scale ``scale`` accepts: a smaller multiple is zero
 BOOLEANS = (
     "booleans (True/False) where numbers are expected: return numbers (for example "
     "x.astype(float), or np.where(cond, a, b))"
@@ -240,8 +241,19 @@ def _signs(got: np.ndarray, expected: np.ndarray, vectors: str) -> np.ndarray:
     return np.where(flip.reshape(shape), -got, got)
 
 
+def whole_labels(labels: np.ndarray) -> bool:
+    """Labels are whole numbers: integers, or finite floats without a fraction."""
+    if labels.dtype.kind != "f":
+        return True
+    with np.errstate(invalid="ignore"):
+        return bool(np.isfinite(labels).all() and (labels == np.round(labels)).all())
+
+
 def _labels(got: np.ndarray, expected: np.ndarray) -> Judged:
     """The same grouping: got's labels are expected's renamed one to one."""
+    if not whole_labels(got):
+        what = "labels that are not whole numbers (NaN, inf or a fraction): return integers"
+        return Judged(Verdict.INVALID_OUTPUT, what, what, got)
     g, e = got.reshape(-1), expected.reshape(-1)
     pairs = np.unique(np.stack([e.astype(np.float64), g.astype(np.float64)], axis=1), axis=0)
     if len(pairs) == len(np.unique(e)) == len(np.unique(g)):
@@ -250,6 +262,8 @@ def _labels(got: np.ndarray, expected: np.ndarray) -> Judged:
     mapped = np.empty_like(e)
     for label in np.unique(g):
         at = g == label
+        if not at.any():
+            continue
         values, counts = np.unique(e[at], return_counts=True)
         mapped[at] = values[np.argmax(counts)]
     bad = (mapped != e).reshape(expected.shape)
@@ -263,21 +277,24 @@ def _labels(got: np.ndarray, expected: np.ndarray) -> Judged:
 
 
 def _scale(got: np.ndarray, expected: np.ndarray, check: Tolerance) -> Judged:
+    """A non-zero multiple of ``expected``: c = <got, e> / <e, e> must be at least MIN_SCALE in
+    size, and got / c must pass against ``expected`` by numpy's rule at the declared tolerance."""
     e, g = expected.reshape(-1), got.reshape(-1)
     with np.errstate(all="ignore"):
         ee = float(np.dot(e, e))
-        c = float(np.dot(g, e)) / ee if ee > 0 else 0.0
-    if ee > 0 and (c == 0 or not np.isfinite(c)):
+        c = float(np.dot(g, e)) / ee if ee > 0 else 1.0
+        scaled = got / c if ee > 0 else got
+    if not np.isfinite(c) or abs(c) < MIN_SCALE:
         return _wrong(
-            "not a multiple of the expected value (compared up to a global scale)",
+            "not a multiple of the expected value: zero, or too near it (compared up to a "
+            f"global scale c, |c| >= {MIN_SCALE:g})",
             "not a multiple of the expected value",
             got,
         )
-    target = expected * c if ee > 0 else expected
-    m = close_mismatch(got, target, check.atol, check.rtol * max(1.0, abs(c)))
+    m = close_mismatch(scaled, expected, check.atol, check.rtol)
     if m is None:
         return Judged(Verdict.PASSED, "", "", got)
-    note = f" (compared with {c:.4g} x expected: values are compared up to a global scale)"
+    note = f" (in got / {c:.4g}: values are compared up to a global scale)"
     return _wrong(
         summary(m, check.atol, check.rtol) + note, "not a multiple of the expected value", got, m
     )
