@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -209,6 +210,27 @@ def test_a_hidden_case_shows_none_of_the_submissions_text(
             or "line 6" in case.message
             or (case.verdict.value == "invalid_output")
         )
+
+
+COUNTS = """\
+def mse_gradient(X, y, W, b):
+    n = len(X)  # how many parts or keys come back is chosen by the hidden input
+    return [None] * (n + 40) if n % 2 else {f"k{i}": 0.0 for i in range(n * 100 + 7)}
+"""
+
+
+def test_a_hidden_case_says_no_count_of_parts_or_keys_the_submission_chose(
+    tmp_path: Path, problems_dir: Path
+) -> None:
+    from grader.pipeline import grade
+
+    solution = tmp_path / "solution.py"
+    solution.write_text(COUNTS)
+    result = grade(solution, "mse_gradient", problems_dir, "off")
+    assert result.hidden and all(c.verdict.value != "passed" for c in result.hidden)
+    for case in result.hidden:
+        assert set(re.findall(r"\d+", case.message)) <= {"3"}, case.message
+        assert "k1" not in case.message
 
 
 def test_a_starter_compiles_whatever_the_statement_holds(tmp_path: Path) -> None:

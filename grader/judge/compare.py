@@ -55,10 +55,10 @@ def describe(node: Any, shapes: bool = True) -> str:
             return "a boolean" if node.dtype == np.bool_ else "a number"
         return f"an array of shape {tuple(node.shape)}" if shapes else f"a {node.ndim}-D array"
     if isinstance(node, dict):  # without shapes (a hidden case): the learner's keys stay unsaid
-        if not shapes:
-            return f"a dict of {len(node)} key{'s' if len(node) != 1 else ''}"
-        return f"a dict with keys {', '.join(map(repr, list(node)[:6]))}"
+        return f"a dict with keys {', '.join(map(repr, list(node)[:6]))}" if shapes else "a dict"
     kind = "tuple" if isinstance(node, tuple) else "list"
+    if not shapes:  # a hidden case: how many parts the learner returned may echo its input
+        return f"a {kind}"
     return f"a {kind} of {len(node)} " + ("part" if len(node) == 1 else "parts")
 
 

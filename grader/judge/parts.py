@@ -147,7 +147,7 @@ def _structure(part: Part, expected: Any, got: Any) -> Judged | None:
                 x
                 for x in (
                     f"missing keys {', '.join(map(repr, missing[:6]))}" if missing else "",
-                    f"{len(extra)} unexpected keys" if extra else "",
+                    "a dict with other keys" if extra else "",
                 )
                 if x
             )
@@ -159,7 +159,8 @@ def _structure(part: Part, expected: Any, got: Any) -> Judged | None:
         parts = f" ({', '.join(str(n) for n in names)})" if names and all(names) else ""
         what = "parts" if isinstance(expected, tuple) else "items"
         said = f"expected {len(expected)} {what}{parts}, got {describe(got)}"
-        return Judged(Verdict.WRONG_SHAPE, said, said, got)
+        hidden = f"expected {len(expected)} {what}{parts}, got a different number of {what}"
+        return Judged(Verdict.WRONG_SHAPE, said, hidden, got)
     return None
 
 
