@@ -376,3 +376,47 @@ def test_random_by_design_is_checked_by_properties(tmp_path: Path) -> None:
     assert said == {
         "a property of the answer does not hold: not sorted; diagnosis: property: not sorted"
     }
+
+
+RAISING_REFERENCE = '''\
+import numpy as np
+
+
+def shuffle(x, rng):
+    return rng.permutation(np.asarray(x, dtype=float))
+
+
+def values(rng):
+    return {"x": rng.standard_normal(200)}
+
+
+def property_same_entries(x, rng, result):
+    """Your result does not hold the same entries as x: shuffling only reorders them."""
+    if sorted(result.tolist()) != sorted(np.asarray(x, dtype=float).tolist()):
+        raise ValueError("the entries differ")  # raises where it should return False
+    return True
+'''
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ("return np.asarray(x, dtype=float) + 1.0",
+         "a property of the answer does not hold: same entries (the property raised ValueError"),
+        ("return np.full(len(x), np.nan)", "NaN or inf where finite values are expected"),
+    ],
+)  # fmt: skip
+def test_a_property_that_raises_fails_and_nan_fails_before_any_property(
+    body: str, said: str, tmp_path: Path
+) -> None:
+    (tmp_path / "problems").mkdir()
+    (tmp_path / "problems" / "shuffle.yaml").write_text(SHUFFLE)
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "reference" / "shuffle.py").write_text(RAISING_REFERENCE)
+    (tmp_path / "s.py").write_text(f"import numpy as np\n\n\ndef shuffle(x, rng):\n    {body}\n")
+    graded = grader("grade", "s.py", "--format", "json", "--no-report", cwd=tmp_path)
+    assert graded.returncode == 1, graded.stderr
+    cases = json.loads(graded.stdout)["cases"]
+    properties = [c for c in cases if c["name"] != "a thousand values"]
+    assert all(c["verdict"] == "wrong_answer" for c in properties), properties
+    assert all(c["message"].startswith(said) for c in properties), properties

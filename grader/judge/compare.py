@@ -96,8 +96,24 @@ def judge_leaf(
     if check.compare == "custom" and custom is not None and check.checker:
         return _custom(custom, check.checker, got, expected)
     if check.compare == "properties":
-        return Judged(Verdict.PASSED, "", "", got)
+        return _finite(got, expected) or Judged(Verdict.PASSED, "", "", got)
     return _values(got, expected, check)
+
+
+def _finite(got: np.ndarray, expected: np.ndarray) -> Judged | None:
+    """NaN or inf where the expected value is finite (before properties are tested), or None."""
+    if got.dtype.kind != "f":
+        return None
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(got) & np.isfinite(expected.astype(np.float64))
+    count = int(bad.sum())
+    if not count:
+        return None
+    total = int(expected.size) or 1
+    at = np.unravel_index(int(np.argmax(bad)), bad.shape) if bad.ndim else ()
+    m = Mismatch(count, total, float("inf"), tuple(int(i) for i in at), float("inf"), count, bad)
+    message = f"{count} of {total} entries are NaN or inf where finite values are expected"
+    return _wrong(message, "NaN or inf where finite values are expected", got, m)
 
 
 def _wrong(message: str, hidden: str, got: Any = None, m: Mismatch | None = None) -> Judged:

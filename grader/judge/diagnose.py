@@ -31,6 +31,7 @@ import numpy as np
 from grader.judge.compare import Custom
 from grader.judge.numeric import decimals_for, within
 from grader.judge.parts import judge, worst
+from grader.judge.properties import copy_node, first_broken
 from grader.model import Case, Part, Tolerance, Verdict
 from grader.problem.cases import run
 from grader.run.child.calls import arguments as build_arguments
@@ -144,29 +145,19 @@ def _declared(
     return (f"property: {broken[0]}", broken[1]) if broken else None
 
 
-def holds(case: Case, got: Any, mistakes: Sequence[Mistake]) -> tuple[str, str] | None:
-    """(name, hint) of the first property ``got`` breaks, or None."""
-    for prop in (m for m in mistakes if m.kind == "property"):
-        try:
-            args, kwargs = call_values(case)
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                ok = bool(prop.reproduce(*args, **kwargs, result=_copy(got)))
-        except Exception:  # a property that cannot be tested on this result (e.g. its shape)
-            continue
-        if not ok:
-            return prop.name, prop.hint
-    return None
-
-
-def _copy(node: Any) -> Any:
-    if isinstance(node, np.ndarray):
-        return node.copy()
-    if isinstance(node, dict):
-        return {k: _copy(v) for k, v in node.items()}
-    if isinstance(node, (tuple, list)):
-        return type(node)(_copy(v) for v in node)
-    return node
+def holds(
+    case: Case, got: Any, mistakes: Sequence[Mistake], strict: bool = False
+) -> tuple[str, str] | None:
+    """(name, hint) of the first property ``got`` breaks, or None; ``strict``: one that raises
+    breaks (the part is compared by properties), else it is skipped (an explanation)."""
+    props = [(m.name, m.hint, m.reproduce) for m in mistakes if m.kind == "property"]
+    if not props:
+        return None
+    try:
+        args, kwargs = call_values(case)
+    except Exception:
+        return None
+    return first_broken(props, args, kwargs, got, strict)
 
 
 _MISSING = object()
@@ -385,7 +376,7 @@ class Advisor:
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                answer = func(_copy(got), _copy(expected), named_values(case))
+                answer = func(copy_node(got), copy_node(expected), named_values(case))
             ok, message = answer if isinstance(answer, tuple) else (answer, "")
         except Exception as exc:
             return (
@@ -395,6 +386,6 @@ class Advisor:
         return bool(ok), str(message or "")
 
     def holds(self, case: Case, got: Any) -> tuple[str, str] | None:
-        """(name, hint) of the first property ``got`` breaks, or None."""
+        """(name, hint) of the first property ``got`` breaks (or raises on), or None."""
         self._module()
-        return holds(case, got, self._mistakes)
+        return holds(case, got, self._mistakes, strict=True)
