@@ -493,6 +493,28 @@ def test_a_class_problem_is_a_validated_call_script(tmp_path: Path) -> None:
     assert "unknown attribute 'total'; attributes: count" in raised.value.message
 
 
+@pytest.mark.parametrize("repeat", [3000, 100_000_000])
+def test_a_repeat_beyond_the_parts_a_result_holds_is_a_spec_error_at_that_field(
+    tmp_path: Path, repeat: int
+) -> None:
+    from grader.problem import script
+
+    assert script.MAX_PARTS == codec.MAX_PARTS
+    spec = CLASS_SPEC.replace("f\n", "").replace("repeat: 2", f"repeat: {repeat}")
+    path = write(tmp_path, spec.replace("    expected: [1.5, 3.0, 6.0, 3]\n", ""), CLASS)
+    path.write_text(path.read_text().replace("entry_point: f", "entry_point: Acc"))
+    with pytest.raises(SpecError) as raised:
+        load_problem(path)
+    assert raised.value.field == "examples[0].calls[1].repeat"
+    line = (
+        path.read_text()
+        .splitlines()
+        .index(next(t for t in path.read_text().splitlines() if "repeat:" in t))
+    )
+    assert raised.value.line == line + 1
+    assert "lower repeat" in raised.value.message
+
+
 # ---------------------------------------------------------------------------------------------
 # Part 7: precision per case, float noise ignored.
 

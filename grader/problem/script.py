@@ -37,6 +37,9 @@ from typing import Any
 from grader.model import Part, Tolerance
 from grader.problem.kinds import Argument, Chained, Error, Method, call_entries
 
+MAX_PARTS = 2048  # = codec.MAX_PARTS: parts a result may hold (numpy is not loaded here)
+MAX_STEPS = MAX_PARTS  # steps a script runs, repeats counted
+
 ROOT = "calls"  # the name of a script result's root part: its parts are named by their step
 STEP_KEYS = {
     "new": ("new", "as"),
@@ -89,6 +92,14 @@ def build(
         else:
             returns = methods[step.name].returns
             checked = bool(step.checked and returns)
+            if len(script) + step.repeat > MAX_STEPS or (
+                checked and len(parts) + step.repeat >= MAX_PARTS
+            ):
+                return Error(
+                    f"the script would run more than {MAX_STEPS} steps or check more than "
+                    f"{MAX_PARTS - 1} values: lower repeat",
+                    (i, "repeat") if step.repeat > 1 else (i,),
+                )
             for _ in range(step.repeat):
                 key = who + step.name
                 calls[key] = calls.get(key, 0) + 1
