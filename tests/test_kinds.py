@@ -493,6 +493,18 @@ def test_a_class_problem_is_a_validated_call_script(tmp_path: Path) -> None:
     assert "unknown attribute 'total'; attributes: count" in raised.value.message
 
 
+def test_a_second_object_reusing_a_name_is_a_spec_error(tmp_path: Path) -> None:
+    spec = CLASS_SPEC.replace("f\n", "").replace(
+        "      - new: {}\n", "      - new: {}\n        as: a\n      - new: {}\n        as: a\n"
+    )
+    path = write(tmp_path, spec.replace("    expected: [1.5, 3.0, 6.0, 3]\n", ""), CLASS)
+    path.write_text(path.read_text().replace("entry_point: f", "entry_point: Acc"))
+    with pytest.raises(SpecError) as raised:
+        load_problem(path)
+    assert raised.value.field == "examples[0].calls[1].as"
+    assert "already used" in raised.value.message
+
+
 @pytest.mark.parametrize("repeat", [3000, 100_000_000])
 def test_a_repeat_beyond_the_parts_a_result_holds_is_a_spec_error_at_that_field(
     tmp_path: Path, repeat: int

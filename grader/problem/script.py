@@ -138,6 +138,8 @@ def _step(
     named = step.get("as")
     if named is not None and (not isinstance(named, str) or not named.isidentifier()):
         return Error("expected a name (an identifier)", ("as",))
+    if named is not None and named in names:
+        return Error(f"the name {named!r} is already used by an earlier step", ("as",))
     on = step.get("self")  # ``on`` would be read as true by YAML 1.1
     if on is not None and on not in names:
         known = ", ".join(sorted(names)) or "none named with as"
