@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import grader
 from grader.problem.catalog import SHIPPED, catalog
 from grader.run import launch
 
@@ -13,7 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_pack_is_the_package_data_and_declares_the_course_order(tmp_path: Path) -> None:
-    assert SHIPPED == ROOT / "grader" / "pack"
+    # the installed package's own folder (the repository's under an editable install), holding
+    # every file of the repository's pack: package data, not a path into the source tree
+    assert Path(grader.__file__).resolve().parent / "pack" == SHIPPED
+    source = ROOT / "grader" / "pack"
+    shipped = {p.relative_to(source) for p in source.rglob("*") if p.suffix in {".yaml", ".py"}}
+    assert shipped and all((SHIPPED / p).is_file() for p in shipped)
     found = catalog(cwd=tmp_path)
     assert found.local is None and found.shipped == SHIPPED / "problems"
     assert found.order[:3] == ("softmax", "log_softmax", "softmax_jacobian")
