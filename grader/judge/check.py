@@ -78,36 +78,53 @@ def check_case(
 ) -> CaseResult:
     """The verdict of one case; ``advice`` (the problem's reference) may name the mistake of a
     wrong value and say in its own words what the core only describes."""
-    hidden = case.visibility is Visibility.HIDDEN
     if outcome.verdict is not None:
-        verdict, message = outcome.verdict, outcome.message
-        hint = diagnosis = None
-        if _overflowed(case, outcome):
-            diagnosis = "overflow"
-            hint = (advice and advice.words("nonfinite")) or NONFINITE_HINT
-        if hidden:
-            message = _hidden_error(verdict, outcome, where)
-            if diagnosis:
-                message = f"{message}; diagnosis: {diagnosis}"
-        elif outcome.line is not None and verdict is Verdict.RUNTIME_ERROR:
-            message = f"{message}; at {where(outcome.line)}"
-        detail = (
-            None
-            if hidden
-            else Detail(case.args, case.expected, None, None, outcome.output, case.tolerance)
-        )
-        return CaseResult(
-            case.name,
-            case.visibility,
-            verdict,
-            case.weight,
-            outcome.time_s,
-            message,
-            hint,
-            outcome.line,
-            detail,
-            diagnosis,
-        )
+        return _no_value(case, outcome, outcome.verdict, advice, where)
+    return _value(case, outcome, advice)
+
+
+def _no_value(
+    case: Case,
+    outcome: Outcome,
+    verdict: Verdict,
+    advice: Advice | None,
+    where: Callable[[int], str],
+) -> CaseResult:
+    """A case the run gave ``verdict`` for instead of a value (an error, a time limit, ...)."""
+    hidden = case.visibility is Visibility.HIDDEN
+    message = outcome.message
+    hint = diagnosis = None
+    if _overflowed(case, outcome):
+        diagnosis = "overflow"
+        hint = (advice and advice.words("nonfinite")) or NONFINITE_HINT
+    if hidden:
+        message = _hidden_error(verdict, outcome, where)
+        if diagnosis:
+            message = f"{message}; diagnosis: {diagnosis}"
+    elif outcome.line is not None and verdict is Verdict.RUNTIME_ERROR:
+        message = f"{message}; at {where(outcome.line)}"
+    detail = (
+        None
+        if hidden
+        else Detail(case.args, case.expected, None, None, outcome.output, case.tolerance)
+    )
+    return CaseResult(
+        case.name,
+        case.visibility,
+        verdict,
+        case.weight,
+        outcome.time_s,
+        message,
+        hint,
+        outcome.line,
+        detail,
+        diagnosis,
+    )
+
+
+def _value(case: Case, outcome: Outcome, advice: Advice | None) -> CaseResult:
+    """A case that returned a value: judged part by part, then explained."""
+    hidden = case.visibility is Visibility.HIDDEN
     got = outcome.value
     custom: Custom | None = None
     if advice is not None:
