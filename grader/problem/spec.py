@@ -263,31 +263,14 @@ def parse(src: Located) -> Problem:
     )
     if not examples and not hidden and not generated:
         raise src.error((), "the problem has no cases (examples, hidden or generated)")
-    seen: dict[str, FieldPath] = {}
     groups: tuple[tuple[str, Sequence[CaseSpec | GeneratedSpec]], ...] = (
         ("examples", examples),
         ("hidden", hidden),
         ("generated", generated),
     )
-    for key, items in groups:
-        for i, item in enumerate(items):
-            if item.name in seen:
-                also = dotted(seen[item.name])
-                message = f"duplicate case name '{item.name}' (also {also})"
-                raise src.error((key, i, "name"), message)
-            seen[item.name] = (key, i)
+    _unique_names(src, groups)
     if not reference.is_file():
         raise src.error(("reference",), f"reference solution not found: {reference}")
-    checkers = _checkers(src, result, ("result",))
-    for name, method in methods.items():
-        if method.returns is not None:
-            checkers += _checkers(src, method.returns, ("methods", name, "returns"))
-    for name, attribute in attributes.items():
-        checkers += _checkers(src, attribute, ("attributes", name))
-    for key, items in groups:
-        for i, item in enumerate(items):
-            if isinstance(item, CaseSpec) and item.tolerance.checker:
-                checkers.append((item.tolerance.checker, item.line, f"{key}[{i}].check.checker"))
     return Problem(
         id=problem_id,
         title=raw["title"],
@@ -307,8 +290,43 @@ def parse(src: Located) -> Problem:
         methods=methods,
         attributes=attributes,
         seed=declared.seed,
-        checkers=tuple(dict.fromkeys(checkers)),
+        checkers=_all_checkers(src, result, methods, attributes, groups),
     )
+
+
+def _unique_names(
+    src: Located, groups: tuple[tuple[str, Sequence[CaseSpec | GeneratedSpec]], ...]
+) -> None:
+    """Every case name is used once, across examples, hidden and generated cases."""
+    seen: dict[str, FieldPath] = {}
+    for key, items in groups:
+        for i, item in enumerate(items):
+            if item.name in seen:
+                also = dotted(seen[item.name])
+                message = f"duplicate case name '{item.name}' (also {also})"
+                raise src.error((key, i, "name"), message)
+            seen[item.name] = (key, i)
+
+
+def _all_checkers(
+    src: Located,
+    result: Part,
+    methods: Mapping[str, Method],
+    attributes: Mapping[str, Part],
+    groups: tuple[tuple[str, Sequence[CaseSpec | GeneratedSpec]], ...],
+) -> tuple[tuple[str, int | None, str], ...]:
+    """The custom checkers the spec names (the reference must define each), with where."""
+    checkers = _checkers(src, result, ("result",))
+    for name, method in methods.items():
+        if method.returns is not None:
+            checkers += _checkers(src, method.returns, ("methods", name, "returns"))
+    for name, attribute in attributes.items():
+        checkers += _checkers(src, attribute, ("attributes", name))
+    for key, items in groups:
+        for i, item in enumerate(items):
+            if isinstance(item, CaseSpec) and item.tolerance.checker:
+                checkers.append((item.tolerance.checker, item.line, f"{key}[{i}].check.checker"))
+    return tuple(dict.fromkeys(checkers))
 
 
 Reader = Callable[[Path], Located]  # a spec file -> its located YAML (``yamlmap.load``, cached)
