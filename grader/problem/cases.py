@@ -14,6 +14,7 @@ import random
 import time
 import traceback
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -89,34 +90,10 @@ def materialise(problem: Problem, reference: ModuleType | None = None) -> tuple[
         seed: int | None,
         where: tuple[Path, int | None],
     ) -> None:
-        if seed is not None:
-            call = {**call, "seed": seed}
-        if problem.is_class:  # the worker reads each script's checked values by their layout
-            call = {**call, "result": result.layout()}
-        full = None
-        if not problem.is_class:
-            full = {"kwargs": filled(problem.arguments, args)}
-            if "seed" in call:
-                full["seed"] = call["seed"]
-        started = time.perf_counter()
-        expected = _solve(target, call, result, name, where)
-        took = time.perf_counter() - started
-        cases.append(
-            Case(
-                index=len(cases),
-                name=name,
-                visibility=visibility,
-                args=args,
-                call=call,
-                call_json=encode_args(call),
-                expected=expected,
-                published=None if published is None else published_node(result, published),
-                weight=weight,
-                time_limit=time_limit or problem.limits.time_per_case or derived_limit(took),
-                result=result,
-                filled=full,
-            )
-        )
+        case = _case(problem, target, len(cases), name, visibility, args, call, result, seed, where)
+        published = None if published is None else published_node(result, published)
+        limit = time_limit or problem.limits.time_per_case or case.time_limit
+        cases.append(replace(case, published=published, weight=weight, time_limit=limit))
 
     for spec in (*problem.examples, *problem.hidden):
         add(
@@ -155,6 +132,48 @@ def materialise(problem: Problem, reference: ModuleType | None = None) -> tuple[
                 (problem.path, gen.line),
             )
     return tuple(cases)
+
+
+def _case(
+    problem: Problem,
+    target: Any,
+    index: int,
+    name: str,
+    visibility: Visibility,
+    args: Mapping[str, Any],
+    call: Mapping[str, Any],
+    result: Part,
+    seed: int | None,
+    where: tuple[Path, int | None],
+) -> Case:
+    """A case with its expected value, solved by the reference ``target``; weight 1 and the time
+    limit derived from the reference's time (the caller sets what the spec says)."""
+    if seed is not None:
+        call = {**call, "seed": seed}
+    if problem.is_class:  # the worker reads each script's checked values by their layout
+        call = {**call, "result": result.layout()}
+    full = None
+    if not problem.is_class:
+        full = {"kwargs": filled(problem.arguments, args)}
+        if "seed" in call:
+            full["seed"] = call["seed"]
+    started = time.perf_counter()
+    expected = _solve(target, call, result, name, where)
+    took = time.perf_counter() - started
+    return Case(
+        index=index,
+        name=name,
+        visibility=visibility,
+        args=args,
+        call=call,
+        call_json=encode_args(call),
+        expected=expected,
+        published=None,
+        weight=1.0,
+        time_limit=derived_limit(took),
+        result=result,
+        filled=full,
+    )
 
 
 def generated_name(gen: GeneratedSpec, k: int) -> str:
