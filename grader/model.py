@@ -216,6 +216,8 @@ class Run:
     output_dropped: int  # bytes of printed output beyond the limit, counted and dropped
     mode: str  # "bubblewrap" or "process"
     isolation: str  # the mode in words, with what it protects
+    # limits that held per process (or per file, for "disk") only: no container for the run
+    per_process_only: tuple[str, ...] = ()
 
     @classmethod
     def not_started(cls, failure: SubmissionError, cases: Sequence[CaseInput], mode: str) -> Run:
@@ -272,6 +274,7 @@ class Result:
     graded_at: str  # ISO 8601, UTC
     notes: tuple[str, ...] = ()  # what the grader changed to run the file (notebook magics)
     version: str = __version__
+    per_process_only: tuple[str, ...] = ()  # limits that held per process only (``Run``)
 
     @property
     def examples(self) -> tuple[CaseResult, ...]:
@@ -311,6 +314,7 @@ class Result:
                 for c in self.cases
             ],
             "sandbox": self.sandbox,
+            "isolation": {"text": self.isolation, "per_process_only": list(self.per_process_only)},
             "grader": {"version": self.version},
         }
 

@@ -136,6 +136,7 @@ def run_cases(
         output_dropped=run.output_dropped,
         sandbox=run.mode,
         isolation=run.isolation,
+        per_process_only=run.per_process_only,
         notes=submission.notes,
         graded_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )

@@ -79,8 +79,10 @@ def test_json_prints_exactly_one_document(tmp_path: Path) -> None:
         "max_points",
         "cases",
         "sandbox",
+        "isolation",
         "grader",
     }
+    assert set(doc["isolation"]) == {"text", "per_process_only"}
     assert doc["status"] == "rejected" and doc["error"] is None
     assert doc["points"] == 33.0 and doc["max_points"] == 37.0 and doc["score"] == 89.19
     case = doc["cases"][0]

@@ -178,8 +178,8 @@ def softmax(x):
     if len(x) % 3 == 0:  # an exception named after the input, its message holding it too
         raise type("X" + repr(x)[:30], (Exception,), {})("secret " + repr(x))
     if len(x) % 3 == 1:  # the worker's own exception, raised with the input as its message
-        worker = next(m for m in sys.modules.values() if hasattr(m, "InvalidOutput"))
-        raise worker.InvalidOutput("secret " + repr(x))
+        worker = sys._getframe(1).f_globals  # the worker's module: who called us
+        raise worker["InvalidOutput"]("secret " + repr(x))
     # a line number the file does not have, chosen by the input
     exec(compile("\\n" * (50 + int(abs(x[0]) * 100)) + "raise ValueError()", __file__, "exec"))
 """

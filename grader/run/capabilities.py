@@ -20,10 +20,11 @@ import select
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 4, 36, 37
+PR_SET_DUMPABLE, PR_GET_CHILD_SUBREAPER = 4, 37
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 F_SETPIPE_SZ = 1031  # Linux's fcntl command, when the fcntl module does not name it
 PIPE_SIZE = 1 << 20
@@ -163,26 +164,6 @@ def _libc() -> Any:
         return None
 
 
-def become_subreaper() -> bool:
-    """Make orphaned descendants re-parent to this process (Linux); False where it cannot."""
-    libc = _libc()
-    return libc is not None and libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-
-
-def children() -> list[int]:
-    """The pids of this process's children (Linux's ``/proc``); empty where unknown."""
-    pids: list[int] = []
-    try:
-        tasks = os.listdir(f"/proc/{os.getpid()}/task")
-    except OSError:
-        return pids
-    for task in tasks:
-        with contextlib.suppress(OSError, ValueError):
-            text = Path(f"/proc/{os.getpid()}/task/{task}/children").read_text()
-            pids += [int(p) for p in text.split()]
-    return pids
-
-
 def enlarge_pipe(fd: int) -> None:
     """Linux: a 1 MiB pipe moves big results in few wakeups. Elsewhere, nothing."""
     if not sys.platform.startswith("linux"):
@@ -225,3 +206,116 @@ def has_pending_data(fd: int) -> bool:
     except (OSError, ValueError):
         return False
     return bool(readable)
+
+
+# ---------------------------------------------------------------------------------------------
+# Control groups: where this process may make a container (a cgroup) for each run.
+
+REQUIRED = ("memory", "pids")  # a container limits both, for all of a run's processes together
+OPTIONAL = ("cpu", "cpuacct")  # a bandwidth of one CPU; CPU time accounted (v1: cpuacct)
+NO_CGROUPS = "GRADER_CGROUPS"  # set to "off": no container, whatever the machine allows
+
+
+@dataclass(frozen=True)
+class CgroupBase:
+    """Folders in which this process can make the cgroups of its runs: one per controller
+    hierarchy (cgroup v1, as root), or one folder for all (cgroup v2: the root, or a subtree
+    delegated to this user)."""
+
+    version: int
+    folders: dict[str, Path]  # controller -> the folder new groups go into
+
+    @property
+    def controllers(self) -> tuple[str, ...]:
+        return tuple(sorted(self.folders))
+
+
+@functools.cache
+def cgroups() -> CgroupBase | str:
+    """Where the runs' containers can be made here; else why not (said in every report)."""
+    if os.environ.get(NO_CGROUPS, "").lower() in ("0", "off", "no"):
+        return f"containers turned off ({NO_CGROUPS}=off)"
+    if linux_processes() is not None:
+        return "control groups are a Linux facility"
+    try:
+        mountinfo = Path("/proc/self/mountinfo").read_text()
+        membership = Path("/proc/self/cgroup").read_text()
+    except OSError as exc:
+        return f"cannot read /proc ({exc.strerror})"
+    return find_cgroups(mountinfo, membership, os.geteuid(), os.environ.get("GRADER_CGROUP"))
+
+
+def find_cgroups(
+    mountinfo: str, membership: str, euid: int, delegated: str | None = None
+) -> CgroupBase | str:
+    """``cgroups`` from the texts of ``/proc/self/mountinfo`` and ``/proc/self/cgroup``.
+
+    cgroup v1 hierarchies are used as root: a group under this process's own in each. cgroup v2:
+    ``delegated`` (``$GRADER_CGROUP``, a folder with the controllers in its subtree and no process
+    of its own), else, as root, the hierarchy's root, else the nearest ancestor of this process's
+    group that this user may write and that passes the controllers on (a subtree systemd
+    delegated to the user).
+    """
+    mounts: dict[str, tuple[Path, str]] = {}  # controller (v1) or "" (v2) -> (mount point, root)
+    for line in mountinfo.splitlines():
+        left, _, right = line.partition(" - ")
+        fields, kind = left.split(), right.split()
+        if len(fields) < 5 or len(kind) < 3:
+            continue
+        point, root = Path(fields[4].replace("\\040", " ")), fields[3]
+        if kind[0] == "cgroup2":
+            mounts.setdefault("", (point, root))
+        elif kind[0] == "cgroup":
+            for option in kind[2].split(","):
+                mounts.setdefault(option, (point, root))
+    mine: dict[str, str] = {}  # controller (or "" for v2) -> this process's group
+    for line in membership.splitlines():
+        parts = line.split(":", 2)
+        if len(parts) == 3:
+            for controller in parts[1].split(",") if parts[1] else [""]:
+                mine[controller] = parts[2]
+    v1 = {
+        c: _inside(mounts[c], mine[c]) for c in (*REQUIRED, *OPTIONAL) if c in mounts and c in mine
+    }
+    if euid == 0 and all(c in v1 and os.access(v1[c], os.W_OK) for c in REQUIRED):
+        return CgroupBase(1, {c: f for c, f in v1.items() if os.access(f, os.W_OK)})
+    if "" not in mounts or "" not in mine:
+        return "no writable cgroup hierarchy with the memory and pids controllers (needs root)"
+    return _v2(_inside(mounts[""], mine[""]), mounts[""][0], euid, delegated)
+
+
+def _inside(mount: tuple[Path, str], group: str) -> Path:
+    point, root = mount
+    relative = os.path.relpath(group, root) if group.startswith(root) else group.lstrip("/")
+    return point if relative in (".", "") else point / relative.lstrip("/")
+
+
+def _v2(own: Path, top: Path, euid: int, delegated: str | None) -> CgroupBase | str:
+    candidates = [Path(delegated)] if delegated else []
+    if euid == 0:
+        candidates.append(top)
+    candidates += [p for p in own.parents if p.is_relative_to(top)] if not delegated else []
+    for folder in candidates:
+        passed = _read_words(folder / "cgroup.subtree_control")
+        if folder == top and euid == 0:
+            available = _read_words(folder / "cgroup.controllers")
+            missing = [c for c in REQUIRED if c not in passed and c in available]
+            with contextlib.suppress(OSError):
+                (folder / "cgroup.subtree_control").write_text(" ".join(f"+{c}" for c in missing))
+            passed = _read_words(folder / "cgroup.subtree_control")
+        usable = os.access(folder, os.W_OK) and os.access(folder / "cgroup.procs", os.W_OK)
+        if usable and all(c in passed for c in REQUIRED):
+            folders = {c: folder for c in (*REQUIRED, "cpu") if c in passed}
+            return CgroupBase(2, folders)
+    where = delegated or str(own)
+    return (
+        f"no cgroup v2 subtree with the memory and pids controllers that this user may write "
+        f"(this process is in {where}; set GRADER_CGROUP to a delegated one)"
+    )
+
+
+def _read_words(path: Path) -> list[str]:
+    try:
+        return path.read_text().split()
+    except OSError:
+        return []

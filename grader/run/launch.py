@@ -13,15 +13,15 @@ Three modes (``--sandbox auto|on|off|portable``):
 
 ``auto`` picks bubblewrap where it works (probed once per process), else process where Linux's
 process mechanisms are there (``capabilities.linux_processes``), else portable; ``on`` insists on
-bubblewrap; ``off`` is process, or portable where process cannot run. In the Linux modes the
-grader process is a child subreaper, so that a process that escapes the worker's session
-(``start_new_session=True``) is re-parented to the grader and killed when the run ends.
+bubblewrap; ``off`` is process, or portable where process cannot run. In the Linux modes every
+worker is forked by a fork server (``prefork``), which this module starts: the server is the
+child subreaper of the submission's processes and the one that ends them; the grader only ever
+starts and ends the server.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import shutil
 import signal
@@ -40,8 +40,14 @@ from grader.run.capabilities import bwrap_problem as bwrap_problem
 WORKER = Path(__file__).resolve().parent / "child" / "worker.py"
 FORKSERVER = WORKER.with_name("forkserver.py")
 PACK = SHIPPED  # the shipped problems and references: never in a worker's sight
-# everything of the child's folder the worker loads (it imports its siblings by path)
-CHILD_CODE = (WORKER, FORKSERVER, WORKER.with_name("calls.py"), WORKER.with_name("codec.py"))
+# everything of the child's folder the fork server loads (by path: it runs as a script)
+CHILD_CODE = (
+    WORKER,
+    FORKSERVER,
+    WORKER.with_name("calls.py"),
+    WORKER.with_name("codec.py"),
+    WORKER.with_name("confine.py"),
+)
 INSIDE = "/grader"  # where the working directory and the worker appear inside bubblewrap
 MODES = SANDBOX_MODES  # what may be asked for (--sandbox)
 
@@ -119,12 +125,15 @@ def readable_paths() -> list[str]:
     return sorted(p for p in paths if os.path.exists(p))
 
 
-def command(mode: str, workdir: Path, script: Path, fds: dict[str, int]) -> list[str]:
-    """The argv that runs ``script`` (the worker or the fork server) in ``workdir``.
+def command(
+    mode: str, workdir: Path, script: Path, fds: dict[str, int], extra: tuple[str, ...] = ()
+) -> list[str]:
+    """The argv that runs ``script`` (the fork server) in ``workdir``.
 
-    ``fds`` become ``--name N`` options: the descriptors passed on to the script.
+    ``fds`` become ``--name N`` options: the descriptors passed on to the script; ``extra``
+    options follow them.
     """
-    options = [str(x) for name, fd in fds.items() for x in (f"--{name}", fd)]
+    options = [str(x) for name, fd in fds.items() for x in (f"--{name}", fd)] + list(extra)
     python = [sys.executable, "-I"]
     if mode == "process":
         return [*python, str(script), *options]
@@ -157,15 +166,18 @@ def inside(mode: str, workdir: Path) -> str:
 
 
 def start(
-    mode: str, workdir: Path, script: Path, fds: dict[str, int], output: int | None = None
+    mode: str,
+    workdir: Path,
+    script: Path,
+    fds: dict[str, int],
+    output: int | None = None,
+    options: list[str] | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start ``script`` isolated in ``mode``, in its own session, passing it ``fds``; what it
-    prints goes to ``output`` (default: nowhere). ``stop`` ends it."""
-    children = reaper()
-    children.adopt_orphans()
+    """Start ``script`` isolated in ``mode``, in its own session, passing it ``fds`` and
+    ``options``; what it prints goes to ``output`` (default: nowhere). ``stop`` ends it."""
     out = subprocess.DEVNULL if output is None else output
-    proc = subprocess.Popen(
-        command(mode, workdir, script, fds),
+    return subprocess.Popen(
+        command(mode, workdir, script, fds, tuple(options or ())),
         stdin=subprocess.DEVNULL,
         stdout=out,
         stderr=out,
@@ -175,51 +187,16 @@ def start(
         start_new_session=True,
         close_fds=True,
     )
-    children.live.add(proc.pid)
-    return proc
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
-    """Kill a process ``start`` started, its session, and whatever it left (we reap orphans)."""
+    """Kill a process ``start`` started and its session (its own: nothing else is in it), and
+    reap it."""
     if proc.poll() is None:  # once reaped, its group id may belong to someone else
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
     proc.kill()
     proc.wait()
-    children = reaper()
-    children.live.discard(proc.pid)
-    children.kill_orphans()
-
-
-class Spawned:
-    """A worker started as a new interpreter, in its own session (a ``channel.Process``)."""
-
-    def __init__(self, mode: str, workdir: Path, cmd_fd: int, rec_fd: int, out_fd: int) -> None:
-        self.mode = mode
-        self.proc = start(mode, workdir, WORKER, {"cmd-fd": cmd_fd, "rec-fd": rec_fd}, out_fd)
-        self.killed = False
-
-    def wait(self, timeout: float) -> int | None:
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def kill(self) -> None:
-        if not self.killed:
-            self.killed = True
-            stop(self.proc)
-
-    def limit_memory(self, nbytes: int) -> bool:
-        return False  # the worker's RLIMIT_AS does
-
-    def exit_signal(self, code: int) -> int | None:
-        """The signal that ended the worker (bwrap reports it as 128 + signal)."""
-        if code < 0:
-            return -code
-        if self.mode == "bubblewrap" and code > 128:
-            return code - 128
-        return None
 
 
 def fence(mode: str, work: str) -> dict[str, list[str]] | None:
@@ -253,9 +230,19 @@ def _without(paths: list[str], hidden: Path) -> list[str]:
     return out
 
 
-def describe(mode: str, landlock: str | None, unenforced: frozenset[str] = frozenset()) -> str:
-    """The isolation of the Linux modes in words, for reports; ``unenforced``: the resource
-    limits the worker could not set (none, on Linux)."""
+def describe(
+    mode: str,
+    landlock: str | None,
+    unenforced: frozenset[str] = frozenset(),
+    confined: dict[str, object] | None = None,
+    contained: str | None = None,
+) -> str:
+    """The isolation of the Linux modes in words, for reports.
+
+    ``unenforced``: the resource limits the worker could not set (none, on Linux);
+    ``confined``: what the fork server's confinement held (``confine.py``'s report);
+    ``contained``: the worker's container in words (``container.describe``).
+    """
     fenced = (
         (
             "Landlock: reads limited to the interpreter and its libraries, writes to the "
@@ -265,52 +252,36 @@ def describe(mode: str, landlock: str | None, unenforced: frozenset[str] = froze
         else f"no Landlock ({landlock})"
     )
     lacking = "".join(f"; limit not enforced: {name}" for name in sorted(unenforced))
-    if mode == "bubblewrap":
-        return f"bubblewrap (namespaces, uid {NOBODY}, no network); {fenced}{lacking}"
-    return f"process (own session, limits, scrubbed environment); {fenced}{lacking}"
+    parts = [
+        f"bubblewrap (namespaces, uid {NOBODY} in them, no network)"
+        if mode == "bubblewrap"
+        else "process (own session, limits, scrubbed environment)"
+    ]
+    if confined is not None:
+        parts.append(_confinement(confined))
+    if contained:
+        parts.append(contained)
+    return "; ".join([*parts, fenced]) + lacking
 
 
-# ---------------------------------------------------------------------------------------------
-# Processes that outlive the worker.
+def _confinement(report: dict[str, object]) -> str:
+    uid = report.get("uid")
+    words = [f"uid {uid}" if uid else "uid 0", "no capabilities, no_new_privs"]
+    words.append("seccomp filter" if report.get("seccomp") else "no seccomp filter")
+    spaces = report.get("namespaces")
+    words.append("own IPC, network and mount namespaces" if spaces else "no namespaces of its own")
+    tmpfs = report.get("tmpfs")
+    if isinstance(tmpfs, int) and tmpfs:
+        words.append(f"working directory: a {tmpfs >> 20} MiB tmpfs")
+    else:
+        words.append("working directory not size-limited (16 MiB per file)")
+    return ", ".join(words)
 
 
-class Reaper:
-    """This process as the child subreaper of what it starts (Linux).
-
-    A process that escapes a worker's session (``start_new_session=True``) is re-parented to
-    us once its parent dies; any child of ours that is not one we started and have not reaped
-    yet (``live``) is such a leftover, and ``kill_orphans`` ends it. The subreaper attribute
-    belongs to the whole process, and so does this record: there is one Reaper per process
-    (``reaper()``), shared by every Sandbox and fork server in it, so that none takes another's
-    live worker for an orphan.
-    """
-
-    def __init__(self) -> None:
-        self.live: set[int] = set()  # processes started by ``start`` and not yet reaped
-        self.adopting = False
-
-    def adopt_orphans(self) -> None:
-        """Make orphaned descendants re-parent to this process (Linux); harmless elsewhere."""
-        if not self.adopting:
-            self.adopting = capabilities.become_subreaper()
-
-    def kill_orphans(self) -> int:
-        """Kill and reap every child of this process that is not live; returns how many."""
-        killed = 0
-        for _ in range(50):  # each round may re-parent the killed processes' children to us
-            orphans = [pid for pid in capabilities.children() if pid not in self.live]
-            if not orphans:
-                break
-            for pid in orphans:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(pid, 0)
-                killed += 1
-        return killed
-
-
-@functools.cache
-def reaper() -> Reaper:
-    """The one Reaper of this process."""
-    return Reaper()
+def per_process_only(confined: dict[str, object] | None, contained: bool) -> tuple[str, ...]:
+    """The limits that hold per process only (or, for the disk, per file): what a submission
+    could multiply by starting processes or writing files."""
+    only: tuple[str, ...] = () if contained else ("memory", "processes", "cpu time")
+    if confined is None or not confined.get("tmpfs"):
+        only += ("disk",)
+    return only

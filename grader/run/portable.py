@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.run import winjob
-from grader.run.launch import WORKER, environment, reaper
+from grader.run.launch import WORKER, environment
 
 LIMIT_WORDS = {"as": "memory", "cpu": "CPU time", "fsize": "file size", "nofile": "open files"}
 
@@ -94,7 +94,6 @@ class Portable:
                 self.job.close()
             raise
         self.killed = False
-        reaper().live.add(self.proc.pid)  # not an orphan for a Linux-mode run in this process
         if self.job is not None:
             try:
                 self.job.add(self.proc.pid)
@@ -122,7 +121,6 @@ class Portable:
         if self.job is not None:
             self.job.kill()
         end_group(self.proc)
-        reaper().live.discard(self.proc.pid)
         if self.job is not None:
             self.job.close()
 

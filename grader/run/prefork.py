@@ -1,33 +1,59 @@
 """The grader's side of a fork server (``forkserver.py``): start it, have it fork workers.
 
-A batch job keeps one ``ForkServer``; each submission's ``Sandbox`` asks it for workers instead of
-starting interpreters. The server runs under the same isolation as a worker would (``launch``),
-in a directory of the job's that holds one working directory per submission. It is trusted no
-more than a worker: every answer is checked, and a server that dies, hangs or answers nonsense is
-killed and started again (the case that was running gets ``crashed``).
+Every worker of the Linux modes is forked by a fork server: a batch job and ``grader watch`` keep
+one for all their submissions; a single ``grader grade`` starts one for its run (its ``Sandbox``
+owns it). The server is the only process that starts and kills the submission's processes: it is
+their child subreaper, confines each worker before it reads anything (``confine.py``), and ends
+every process a worker left. This process only ever starts and ends the server itself, so the
+library never changes its caller's process attributes nor touches a process it did not start.
+
+The server runs under the same isolation as a worker would (``launch``), in a directory of its
+own that holds one working directory per run. It is trusted no more than a worker: every answer
+is checked, and a server that dies, hangs or answers nonsense is killed and started again (the
+case that was running gets ``crashed``). Requests are pipelined: a fork is asked for at once and
+its answer read when first needed, so that the server boots while the grader loads the problem.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
+import os
 import select
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.run import launch
+from grader.run import container, launch
 
 REPLY_TIME = 5.0  # seconds for the server to answer a request
 BOOT_TIME = 30.0  # seconds for the server to import numpy, on a busy machine
 END_TIME = 5.0  # more seconds for ending a worker: the server waits that long for it to die
+EXIT_TIME = 2.0  # seconds for the server to end its workers and exit once told to
+WORKDIR_SIZE = 64 << 20  # bytes of a worker's tmpfs working directory
 
 
 class ServerGone(Exception):
     """The fork server died, hung or broke the protocol."""
+
+
+@dataclass
+class Pending:
+    """A request posted to the server; ``reply`` once read (None: the server went away)."""
+
+    extra_time: float = 0.0
+    then: Callable[[dict[str, Any] | None], None] | None = None
+    reply: dict[str, Any] | None = None
+    fds: list[int] = field(default_factory=list)
+    done: bool = False
 
 
 class ForkServer:
@@ -38,22 +64,39 @@ class ForkServer:
         self.root = Path(tempfile.mkdtemp(prefix="grader-job-"))
         self.proc: subprocess.Popen[bytes] | None = None
         self.control: socket.socket | None = None
-        self.unanswered = 0  # requests posted whose replies are not read yet
+        self.queue: deque[Pending] = deque()  # posted, reply not read yet, in order
+        self.generation = 0  # starts of the server: a worker dies with the server it came from
+        self.forks = itertools.count(1)
+        self.slot: container.UidSlot | None = None
         try:
+            self.plan = self._plan()
             self._start()
         except BaseException:  # SIGTERM while starting, too: leave nothing behind
             self.close()
             raise
 
+    def _plan(self) -> dict[str, Any]:
+        """How the server confines each worker (``confine.py``): a dedicated uid when it runs as
+        root in process mode (bubblewrap's namespaces hold no capability to switch with)."""
+        plan: dict[str, Any] = {"tmpfs": WORKDIR_SIZE}
+        if self.mode == "process" and os.geteuid() == 0:
+            self.slot = container.UidSlot()
+            plan.update(uid=self.slot.uid, gid=self.slot.uid)
+            plan["reach"] = [*launch.readable_paths(), str(launch.WORKER.parent), str(self.root)]
+            self.root.chmod(0o711)  # the dedicated uid passes through to its working directory
+        return plan
+
     def _start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             fds = {"ctl-fd": theirs.fileno()}
-            self.proc = launch.start(self.mode, self.root, launch.FORKSERVER, fds)
+            options = ["--plan", json.dumps(self.plan)]
+            self.proc = launch.start(self.mode, self.root, launch.FORKSERVER, fds, options=options)
         finally:
             theirs.close()
         self.control = ours
         self.booting = True
+        self.generation += 1
 
     def workdir(self) -> tuple[Path, str]:
         """A new, empty working directory: its path here, and as a worker sees it.
@@ -61,58 +104,90 @@ class ForkServer:
         Its name is random, so that no submission can prepare the next one's in advance.
         """
         path = Path(tempfile.mkdtemp(prefix="run-", dir=self.root))
-        path.chmod(0o777)  # bubblewrap's uid nobody writes here
+        path.chmod(0o777)  # bubblewrap's uid nobody writes here (where it has no tmpfs)
         return path, f"{launch.inside(self.mode, self.root)}/{path.name}"
 
     def fork(self, work: str, cmd_fd: int, rec_fd: int, out_fd: int) -> Forked:
-        """A worker forked in ``work`` on the given pipe ends (a ``channel.Process``)."""
-        for attempt in (1, 2):
-            try:
-                reply = self.request({"op": "fork", "workdir": work}, (cmd_fd, rec_fd, out_fd))
-                pid = reply.get("pid")
-                if reply.get("kind") != "forked" or type(pid) is not int or pid <= 0:
-                    raise ServerGone("the fork server answered nonsense")
-                return Forked(self, pid)
-            except ServerGone:
-                self.restart()
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        """A worker forked in ``work`` on the given pipe ends (a ``channel.Process``); the
+        request is sent now, its answer read when the worker is first needed."""
+        number = next(self.forks)
+        request = {"op": "fork", "id": number, "workdir": work}
+        try:
+            pending = self.post(request, (cmd_fd, rec_fd, out_fd))
+        except ServerGone:
+            self.restart()
+            pending = self.post(request, (cmd_fd, rec_fd, out_fd))
+        return Forked(self, number, pending)
 
-    def request(self, message: dict[str, Any], fds: tuple[int, ...] = ()) -> dict[str, Any]:
+    def request(self, message: dict[str, Any]) -> dict[str, Any]:
         """Send one request and read its reply; ServerGone if none comes in time."""
-        self.settle()
-        self.post(message, fds)
-        self.unanswered -= 1
-        return self._reply(float(message.get("timeout", 0.0)))
+        pending = self.post(message, extra_time=float(message.get("timeout", 0.0)))
+        return self.answer(pending)
 
-    def post(self, message: dict[str, Any], fds: tuple[int, ...] = ()) -> None:
-        """Send a request whose reply ``settle`` (or the next request) will read."""
+    def post(
+        self,
+        message: dict[str, Any],
+        fds: tuple[int, ...] = (),
+        extra_time: float = 0.0,
+        then: Callable[[dict[str, Any] | None], None] | None = None,
+    ) -> Pending:
+        """Send a request whose reply ``answer``, ``settle`` or a later request will read;
+        ``then`` runs with the reply (None if the server went away first)."""
         if self.control is None:
             raise ServerGone("the fork server is not running")
         try:
             socket.send_fds(self.control, [json.dumps(message).encode()], list(fds))
         except OSError as exc:
             raise ServerGone(f"the fork server is gone ({exc.strerror})") from None
-        self.unanswered += 1
+        pending = Pending(extra_time, then)
+        self.queue.append(pending)
+        return pending
+
+    def answer(self, pending: Pending) -> dict[str, Any]:
+        """The reply to ``pending``, reading the replies before it; ServerGone if it never
+        comes (every request still pending is then answered with None)."""
+        while not pending.done:
+            self._read_one()
+        if pending.reply is None:
+            raise ServerGone("the fork server went away")
+        return pending.reply
 
     def settle(self) -> None:
-        """Wait for the replies to posted requests; a server that does not answer is replaced."""
+        """Read the replies to every posted request; a server that does not answer is replaced."""
         try:
-            while self.unanswered:
-                self.unanswered -= 1
-                self._reply(END_TIME)
+            while self.queue:
+                self._read_one()
         except ServerGone:
             self.restart()
 
-    def _reply(self, extra_time: float) -> dict[str, Any]:
+    def _read_one(self) -> None:
+        pending = self.queue[0]
+        try:
+            reply, fds = self._reply(pending.extra_time)
+        except ServerGone:
+            self._abandon()
+            raise
+        self.queue.popleft()
+        pending.reply, pending.fds, pending.done = reply, fds, True
+        if pending.then is not None:
+            pending.then(reply)
+
+    def _abandon(self) -> None:
+        """The server is gone: what it owed will never come."""
+        while self.queue:
+            pending = self.queue.popleft()
+            pending.done = True
+            if pending.then is not None:
+                pending.then(None)
+
+    def _reply(self, extra_time: float) -> tuple[dict[str, Any], list[int]]:
         control = self.control
         if control is None:
             raise ServerGone("the fork server is not running")
         wait = (BOOT_TIME if self.booting else REPLY_TIME) + extra_time
         try:
             ready, _, _ = select.select([control], [], [], wait)
-            raw = control.recv(1 << 16) if ready else b""
+            raw, fds, _, _ = socket.recv_fds(control, 1 << 16, 1) if ready else (b"", [], 0, None)
         except OSError as exc:
             raise ServerGone(f"the fork server is gone ({exc.strerror})") from None
         if not raw:
@@ -123,24 +198,33 @@ class ForkServer:
         except ValueError:
             reply = None
         if not isinstance(reply, dict):
+            for fd in fds:
+                os.close(fd)
             raise ServerGone("the fork server answered nonsense")
-        return reply
+        return reply, fds
 
     def restart(self) -> None:
         self._stop()
         self._start()
-        self.unanswered = 0
 
-    def _stop(self) -> None:
+    def _stop(self, patient: bool = False) -> None:
+        self._abandon()
         if self.control is not None:
-            self.control.close()
+            self.control.close()  # the server ends its workers and exits at the end of input
             self.control = None
         if self.proc is not None:
+            if patient:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.proc.wait(EXIT_TIME)
             launch.stop(self.proc)
             self.proc = None
 
     def close(self) -> None:
-        self._stop()
+        self.settle()
+        self._stop(patient=True)
+        if self.slot is not None:
+            self.slot.release()
+            self.slot = None
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> ForkServer:
@@ -151,22 +235,78 @@ class ForkServer:
 
 
 class Forked:
-    """A worker forked by a ``ForkServer``; its pid is the server's to use, not ours.
+    """A worker forked by a ``ForkServer``, known to it by a number of ours.
 
-    Under bubblewrap the pid is one of the server's PID namespace, so this never signals it
-    directly: the server kills and reaps it.
+    The server kills and reaps it (its pid may be one of the server's PID namespace): this
+    process never signals it. Its container, where one can be made, is made when the worker is
+    sent its submission (``limit_memory``) and removed once the server has ended it.
     """
 
-    def __init__(self, server: ForkServer, pid: int) -> None:
+    def __init__(self, server: ForkServer, number: int, pending: Pending) -> None:
         self.server = server
-        self.pid = pid
+        self.number = number
+        self.pending = pending
+        self.generation = server.generation
         self.status: int | None = None
         self.ended = False
+        self.pid: int | None = None  # in this process's PID namespace, once known
+        self.confined: dict[str, Any] = {}  # what the server's confinement held (``confine.py``)
+        self.refused: str | None = None  # why the worker could not be confined (it is gone)
+        self.container: container.Container | None = None
+
+    def _resolve(self) -> bool:
+        """Read the server's answer to the fork; False if the worker never came to be."""
+        if not self.pending.done:
+            try:
+                self.server.answer(self.pending)
+            except ServerGone:
+                self.server.restart()
+        reply = self.pending.reply
+        for fd in self.pending.fds:
+            if self.pid is None:
+                self.pid = _pid_of(fd)
+            os.close(fd)
+        self.pending.fds = []
+        if reply is None or self.generation != self.server.generation:
+            self.refused = self.refused or "the fork server went away"
+            return False
+        if reply.get("kind") != "forked" or type(reply.get("pid")) is not int:
+            self.refused = "the fork server answered nonsense"
+            self.server.restart()
+            return False
+        if reply.get("refused"):
+            self.refused = str(reply["refused"])[:500]
+            return False
+        confined = reply.get("confined")
+        self.confined = confined if isinstance(confined, dict) else {}
+        return True
+
+    def limit_memory(self, nbytes: int) -> bool:
+        """Put the worker in a container of ``nbytes`` before it is sent the submission;
+        True where the container caps its memory (else the worker's RLIMIT_AS does)."""
+        if not self._resolve() or self.pid is None:
+            return False
+        self.container = container.make(nbytes)
+        if self.container is None:
+            return False
+        try:
+            self.container.place(self.pid)
+        except OSError:
+            self.container.close()
+            self.container = None
+            return False
+        return True
+
+    def out_of_memory(self) -> bool:
+        return self.container is not None and self.container.out_of_memory()
 
     def wait(self, timeout: float) -> int | None:
         if self.status is None:
+            if not self._resolve():
+                self.ended = True
+                return -signal.SIGKILL
             try:
-                request = {"op": "wait", "pid": self.pid, "timeout": timeout}
+                request = {"op": "wait", "id": self.number, "timeout": timeout}
                 self.status = _status(self.server.request(request))
             except ServerGone:
                 self.server.restart()  # its workers died with it
@@ -176,20 +316,43 @@ class Forked:
 
     def kill(self) -> None:
         """Have the server kill it and everything it started; ``ForkServer.settle`` (or the
-        next request) waits until that is done, so grading overlaps the cleanup."""
+        next request) waits until that is done, then its container is removed: grading
+        overlaps the cleanup."""
         if self.ended:
             return
         self.ended = True
+        if self.generation != self.server.generation:
+            self._remove_container(None)
+            return
         try:
-            self.server.post({"op": "end", "pid": self.pid})
+            self.server.post({"op": "end", "id": self.number}, then=self._remove_container)
         except ServerGone:
             self.server.restart()
+            self._remove_container(None)
 
-    def limit_memory(self, nbytes: int) -> bool:
-        return False  # the worker's RLIMIT_AS does
+    def _remove_container(self, reply: dict[str, Any] | None) -> None:
+        for fd in self.pending.fds:  # the fork's answer came but was never needed
+            os.close(fd)
+        self.pending.fds = []
+        if self.container is not None:
+            self.container.close()
+            self.container = None
 
     def exit_signal(self, code: int) -> int | None:
         return -code if code < 0 else None
+
+
+def _pid_of(pidfd: int) -> int | None:
+    """The pid, in this process's PID namespace, of the process a pidfd refers to."""
+    try:
+        with open(f"/proc/self/fdinfo/{pidfd}") as info:
+            for line in info:
+                if line.startswith("Pid:"):
+                    pid = int(line.split()[1])
+                    return pid if pid > 0 else None
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def _status(reply: dict[str, Any]) -> int | None:

@@ -1,8 +1,9 @@
 """A submission's run: import it in a worker, feed it each case's inputs, collect outcomes.
 
-The worker (``child/worker.py``, started by ``launch`` or forked by ``prefork``, spoken to
-through ``channel``) is a fresh process in its own session and temporary working directory,
-isolated as ``launch`` describes. It receives only inputs, never an expected value; what it sends
+The worker (``child/worker.py``, forked by a fork server of ``prefork``, or started by
+``portable``; spoken to through ``channel``) is a fresh process in its own session and temporary
+working directory, isolated as ``launch`` describes, in a container of its own where the machine
+allows (``container``). It receives only inputs, never an expected value; what it sends
 back is validated strictly by ``channel``: anything malformed or oversized is ``crashed``, never
 a pass.
 
@@ -19,10 +20,10 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from grader.model import CaseInput, ErrorKind, Limits, Outcome, Run, SubmissionError, Verdict
-from grader.run import launch, portable
+from grader.run import capabilities, container, launch, portable
 from grader.run.channel import (
     CASE_REPLIES,
     FINISH_REPLIES,
@@ -36,10 +37,8 @@ from grader.run.channel import (
     clean_text,
 )
 from grader.run.pipes import SelectorPipes, ThreadPipes
+from grader.run.prefork import ForkServer
 from grader.run.sendahead import SendAhead
-
-if TYPE_CHECKING:
-    from grader.run.prefork import ForkServer
 
 IMPORT_TIME = 5.0  # seconds for the interpreter to start and the submission to be imported
 FINISH_TIME = 2.0  # seconds for the child to acknowledge the end of the run
@@ -51,8 +50,9 @@ OPEN_FILES = 64
 class Sandbox:
     """Owns the working directory and the worker process of one submission's run.
 
-    The first worker starts booting when the Sandbox is created, so that its interpreter and
-    numpy load while the grader reads the problem; ``run`` then feeds it the cases.
+    Without a ``server``, a Linux-mode Sandbox starts a fork server of its own for the run and
+    asks it for the first worker at once, so that its interpreter and numpy load while the
+    grader reads the problem; ``run`` then feeds it the cases.
     """
 
     def __init__(
@@ -69,17 +69,20 @@ class Sandbox:
         With a ``server`` (batch grading), workers are forked by it, in its isolation mode.
         Every limit is measured on ``clock``; ``on_outcome`` hears of each case as it ends.
         """
-        self.server = server
         self.mode = server.mode if server else launch.resolve(sandbox)
+        self.owned = server is None and self.mode != "portable"  # a server for this run alone
+        self.server = ForkServer(self.mode) if self.owned else server
         self.clock = clock
         self.on_outcome = on_outcome
         self.landlock: str | None = "not started"  # None once the worker confirms Landlock
         self.unenforced: frozenset[str] = frozenset()  # resource limits that do not hold
-        if server is None:
+        self.confined: dict[str, Any] | None = None  # what the fork server's confinement held
+        self.contained = False  # whether the worker is in a container (a cgroup)
+        if self.server is None:
             self.workdir = Path(tempfile.mkdtemp(prefix="grader-run-"))
             self.work = launch.inside(self.mode, self.workdir)
         else:
-            self.workdir, self.work = server.workdir()
+            self.workdir, self.work = self.server.workdir()
         self.capture = Capture(output_limit)
         self.child: Worker | None = self._worker()
 
@@ -90,9 +93,7 @@ class Sandbox:
     def _spawn(self, cmd_fd: int, rec_fd: int, out_fd: int) -> Process:
         if self.server is not None:
             return self.server.fork(self.work, cmd_fd, rec_fd, out_fd)
-        if self.mode == "portable":
-            return portable.Portable(self.workdir, cmd_fd, rec_fd, out_fd)
-        return launch.Spawned(self.mode, self.workdir, cmd_fd, rec_fd, out_fd)
+        return portable.Portable(self.workdir, cmd_fd, rec_fd, out_fd)
 
     @staticmethod
     def cpu_seconds(limits: Limits) -> int:
@@ -103,7 +104,15 @@ class Sandbox:
     def isolation(self) -> str:
         if self.mode == "portable":
             return portable.describe(self.unenforced)
-        return launch.describe(self.mode, self.landlock, self.unenforced)
+        base = capabilities.cgroups()
+        contained = container.describe(base if self.contained else _why_not(base))
+        return launch.describe(self.mode, self.landlock, self.unenforced, self.confined, contained)
+
+    @property
+    def per_process_only(self) -> tuple[str, ...]:
+        if self.mode == "portable":
+            return ("memory", "processes", "cpu time", "disk")
+        return launch.per_process_only(self.confined, self.contained)
 
     def __enter__(self) -> Sandbox:
         return self
@@ -114,7 +123,9 @@ class Sandbox:
     def close(self) -> None:
         """Kill the worker and all it started, and remove the working directory."""
         self._end_worker()
-        if self.server is not None:
+        if self.server is not None and self.owned:
+            self.server.close()  # it ends what is left of the run, then itself
+        elif self.server is not None:
             self.server.settle()  # the server has killed and reaped everything of this run
         portable.remove_dir(self.workdir)
 
@@ -168,6 +179,7 @@ class Sandbox:
             self.capture.dropped,
             self.mode,
             self.isolation,
+            self.per_process_only,
         )
 
     def _cases(
@@ -229,16 +241,26 @@ class Sandbox:
         child = self.child
         assert child is not None
         child.setup(setup)
+        self._confinement(child)
         import_deadline = min(deadline, self.clock() + max(IMPORT_TIME, limits.time_per_case or 0))
         try:
             header, _ = child.receive(import_deadline, SETUP_REPLIES)
         except Stop as stop:
+            out_of_memory = _out_of_memory(child)
             child.kill()
+            refused = getattr(child.proc, "refused", None)
+            if refused:
+                message = f"the sandbox could not be set up for it: {refused}"
+                return SubmissionError(ErrorKind.CRASHED, message, None)
             if stop.verdict is Verdict.TIME_LIMIT:
                 return SubmissionError(
                     ErrorKind.TIME_LIMIT,
                     "importing the file did not finish within the time limit",
                     None,
+                )
+            if out_of_memory:
+                return SubmissionError(
+                    ErrorKind.MEMORY_LIMIT, _OOM + " while the file was being imported", None
                 )
             message = f"{stop.message} while the file was being imported"
             return SubmissionError(ErrorKind.CRASHED, message, None)
@@ -278,8 +300,12 @@ class Sandbox:
             )
         except Stop as stop:
             elapsed = self.clock() - started
+            out_of_memory = _out_of_memory(child)
             child.kill()
             message = stop.message
+            if stop.verdict is Verdict.CRASHED and out_of_memory:
+                stop = Stop(Verdict.MEMORY_LIMIT, _OOM)
+                message = stop.message
             if stop.verdict is Verdict.TIME_LIMIT and not message:
                 message = (
                     f"took longer than {case.time_limit:g} s"
@@ -325,6 +351,26 @@ class Sandbox:
         if header.get("kind") != "done":
             return SubmissionError(ErrorKind.CRASHED, "the process did not finish cleanly", None)
         return None
+
+    def _confinement(self, child: Worker) -> None:
+        """Note how the fork server confined the worker, and whether it is in a container."""
+        confined = getattr(child.proc, "confined", None)
+        if isinstance(confined, dict) and confined:
+            self.confined = confined
+        self.contained = getattr(child.proc, "container", None) is not None
+
+
+_OOM = "the submission's processes together ran out of memory"
+
+
+def _out_of_memory(child: Worker) -> bool:
+    """Whether the kernel killed a process of the worker's container for want of memory."""
+    check = getattr(child.proc, "out_of_memory", None)
+    return bool(check()) if callable(check) else False
+
+
+def _why_not(base: capabilities.CgroupBase | str) -> str:
+    return base if isinstance(base, str) else "the kernel refused to make a group"
 
 
 def _unenforced(names: object, memory_capped: bool) -> frozenset[str]:

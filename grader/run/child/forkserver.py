@@ -6,17 +6,25 @@ costs a few milliseconds where a new interpreter that imports numpy costs a few 
 computes anything with numpy (no BLAS call before a fork) and never receives an expected value,
 a reference or a result: only requests to fork, each with the three pipe ends of the new worker.
 
-Protocol on the control socket (AF_UNIX, SOCK_SEQPACKET, one JSON object per message):
+Protocol on the control socket (AF_UNIX, SOCK_SEQPACKET, one JSON object per message; every
+request gets one reply, in order):
 
-* ``{"op": "fork", "workdir": DIR}`` with three descriptors (commands, records, output): fork a
-  worker that runs in DIR and talks through them; reply ``{"kind": "forked", "pid": P}``.
-* ``{"op": "wait", "pid": P, "timeout": T}``: reply ``{"kind": "status", "status": S}`` once P
+* ``{"op": "fork", "id": N, "workdir": DIR}`` with three descriptors (commands, records,
+  output): fork worker N, which runs in DIR and talks through them, confined as the server's
+  plan says (``confine.py``: namespaces, a tmpfs working directory, a dedicated uid, no
+  capabilities, seccomp) before it reads anything; reply ``{"kind": "forked", "pid": P,
+  "confined": REPORT}`` with a pidfd of it (the grader learns its pid outside a PID namespace
+  from that) once it has said how it was confined, or ``"refused": WHY`` when it could not be
+  (it exits without running anything).
+* ``{"op": "wait", "id": N, "timeout": T}``: reply ``{"kind": "status", "status": S}`` once N
   has ended (S as ``subprocess`` reports it: the exit code, or minus the signal), or ``null``
   after T seconds.
-* ``{"op": "end", "pid": P}``: kill P's process group and every other process left behind (the
+* ``{"op": "end", "id": N}``: kill N's process group and every other process left behind (the
   server is their child subreaper), reap them, reply ``{"kind": "status", "status": S}``.
 
-The server dies with its parent (PDEATHSIG), and its workers die with it.
+The server dies with its parent (PDEATHSIG), and its workers die with it. ``--plan JSON`` is the
+grader's confinement plan (``confine.py``), applied to every worker; as root, the server first
+prepares a mount namespace of its own in which the workers' dedicated uid reaches the interpreter.
 """
 
 from __future__ import annotations
@@ -42,10 +50,18 @@ M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 KILL_TIME = 5.0  # seconds to kill what a submission left before giving up (and exiting)
 CMD_FD, REC_FD = 3, 4  # where a worker finds its two channels
 
-_spec = importlib.util.spec_from_file_location("worker", Path(__file__).with_name("worker.py"))
-assert _spec is not None and _spec.loader is not None
-worker = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(worker)
+
+def _load(name: str) -> Any:
+    """A module of this folder, loaded by path: the server runs as a script, not a package."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+worker = _load("worker")
+confine = _load("confine")
 
 
 def _status(raw: int) -> int:
@@ -53,10 +69,12 @@ def _status(raw: int) -> int:
 
 
 class Server:
-    def __init__(self, control: socket.socket, libc: ctypes.CDLL) -> None:
+    def __init__(self, control: socket.socket, libc: ctypes.CDLL, plan: dict[str, Any]) -> None:
         self.control = control
         self.libc = libc
+        self.plan = plan
         self.ended: dict[int, int] = {}  # pid -> status, for workers reaped before asked
+        self.pids: dict[int, int] = {}  # the grader's number for a worker -> its pid
 
     def serve(self) -> None:
         while True:
@@ -69,34 +87,58 @@ class Server:
                 os._exit(0)
             request: dict[str, Any] = json.loads(raw)
             op = request["op"]
+            passed: list[int] = []
             if op == "fork":
-                reply: dict[str, Any] = {
-                    "kind": "forked",
-                    "pid": self.fork(fds, request["workdir"]),
-                }
-            elif op == "wait":
-                reply = {"kind": "status", "status": self.wait(request["pid"], request["timeout"])}
+                pid, confined = self.fork(fds, request["workdir"])
+                self.pids[request["id"]] = pid
+                reply: dict[str, Any] = {"kind": "forked", "pid": pid, **confined}
+                with contextlib.suppress(OSError):
+                    passed.append(os.pidfd_open(pid))
             else:
                 for fd in fds:
                     os.close(fd)
-                reply = {"kind": "status", "status": self.end(request["pid"])}
-            self.control.send(json.dumps(reply).encode())
+                pid = self.pids.get(request["id"], 0)
+                if op == "wait":
+                    reply = {"kind": "status", "status": self.wait(pid, request["timeout"])}
+                else:
+                    self.pids.pop(request["id"], None)
+                    reply = {"kind": "status", "status": self.end(pid)}
+            try:
+                socket.send_fds(self.control, [json.dumps(reply).encode()], passed)
+            except OSError:  # the grader went away: take everything with us
+                self.kill_all()
+                os._exit(0)
+            for fd in passed:
+                os.close(fd)
 
-    def fork(self, fds: list[int], workdir: str) -> int:
+    def fork(self, fds: list[int], workdir: str) -> tuple[int, dict[str, Any]]:
+        """A confined worker in ``workdir``: its pid, and ``{"confined": REPORT}`` or
+        ``{"refused": WHY}`` (then it is gone without having run anything)."""
         sys.stdout.flush()
         sys.stderr.flush()
         server = os.getpid()
+        said, say = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
-                _become_worker(fds, workdir, server, self.libc)
+                os.close(said)
+                _become_worker(fds, workdir, server, self.libc, self.plan, say)
             finally:
                 os._exit(70)
+        os.close(say)
         for fd in fds:
             os.close(fd)
-        return pid
+        with os.fdopen(said, "rb") as pipe:
+            raw = pipe.read(1 << 16)  # until the worker closes its end: confined, or gone
+        try:
+            report = json.loads(raw)
+        except ValueError:
+            report = {"refused": "the worker ended before it was confined"}
+        return pid, report if isinstance(report, dict) else {"refused": "malformed report"}
 
     def wait(self, pid: int, timeout: float) -> int | None:
+        if pid <= 0:
+            return -signal.SIGKILL
         deadline = time.monotonic() + timeout
         try:
             ended = os.pidfd_open(pid)  # readable once the process has ended
@@ -127,6 +169,9 @@ class Server:
                 os.close(ended)
 
     def end(self, pid: int) -> int:
+        if pid <= 0:  # not a worker of ours: there is nothing of it to end
+            self.kill_all()
+            return -signal.SIGKILL
         if pid not in self.ended:  # not reaped yet, so its group id cannot have been reused
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
@@ -165,8 +210,11 @@ def _children() -> list[int]:
     return pids
 
 
-def _become_worker(fds: list[int], workdir: str, server: int, libc: ctypes.CDLL) -> None:
-    """In the forked child: a fresh session and working directory, its channels, then the worker."""
+def _become_worker(
+    fds: list[int], workdir: str, server: int, libc: ctypes.CDLL, plan: dict[str, Any], say: int
+) -> None:
+    """In the forked child: a fresh session, confined (``confine.py``; what held is said on
+    ``say``), in its working directory, with its channels; then the worker."""
     import fcntl  # Linux, like everything here (the grader starts a fork server nowhere else)
 
     os.setsid()
@@ -175,6 +223,14 @@ def _become_worker(fds: list[int], workdir: str, server: int, libc: ctypes.CDLL)
         os._exit(0)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
+    try:
+        report = {"confined": confine.confine(plan, workdir)}
+    except (confine.Refused, OSError) as exc:
+        report = {"refused": str(exc)}
+    os.write(say, json.dumps(report).encode())
+    os.close(say)
+    if "refused" in report:
+        os._exit(71)
     # first out of the way of the numbers they are going to, then into place
     cmd, rec, out = (fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in fds)
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
@@ -183,7 +239,6 @@ def _become_worker(fds: list[int], workdir: str, server: int, libc: ctypes.CDLL)
     os.dup2(cmd, CMD_FD)
     os.dup2(rec, REC_FD)
     os.closerange(REC_FD + 1, os.sysconf("SC_OPEN_MAX"))  # the control socket among them
-    os.chdir(workdir)
     os.environ.update(HOME=workdir, TMPDIR=workdir)
     worker.main(["--cmd-fd", str(CMD_FD), "--rec-fd", str(REC_FD)])
 
@@ -191,6 +246,7 @@ def _become_worker(fds: list[int], workdir: str, server: int, libc: ctypes.CDLL)
 def main(argv: list[str]) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     control = socket.socket(fileno=int(argv[argv.index("--ctl-fd") + 1]))
+    plan = json.loads(argv[argv.index("--plan") + 1]) if "--plan" in argv else {}
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no same-uid process may ptrace or read our memory
@@ -199,8 +255,9 @@ def main(argv: list[str]) -> None:
     # fresh mmap'd pages that fault in and are zeroed again in every worker: a third less time.
     libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)
     libc.mallopt(M_TRIM_THRESHOLD, 256 << 20)
+    confine.prepare(plan)  # as root: the dedicated uid's way to the interpreter
     gc.freeze()  # what is loaded now stays shared with every fork (no copy-on-write by the GC)
-    Server(control, libc).serve()
+    Server(control, libc, plan).serve()
 
 
 if __name__ == "__main__":
