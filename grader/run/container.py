@@ -1,12 +1,18 @@
-"""A resource container per worker: one cgroup that holds all of its processes, and its uid.
+"""A resource container per run: a cgroup that holds all of a submission's processes; its uid.
 
 Where ``capabilities.cgroups`` found a place for them (cgroup v1 hierarchies as root, or a cgroup
-v2 subtree: the root, or one delegated to the user), every worker the fork server forks is put,
-before it is sent the submission, into a group of its own that limits all its processes together:
-memory (RAM, swap and its tmpfs working directory, with the kernel's OOM killer inside the
-group), the number of processes and threads, and a bandwidth of one CPU; CPU time is accounted
-across threads and children. Nothing but that worker's processes is ever in the group, so
-killing what is left in it at the end never touches a process the grader did not start.
+v2 subtree: the root, or one delegated to the user), each fork server is put in a group of its
+own when it starts, so that every worker it forks is born inside, with all the processes that
+worker starts (moving a process between groups costs milliseconds of waiting for the kernel;
+being born in one costs nothing). The server runs one submission at a time, so the group is the
+run's container: before each run ``start_run`` sets its limits for what the run may add to the
+server's own use: memory (RAM, swap and its tmpfs working directory, with the kernel's OOM killer
+acting inside the group, on the run's processes first: they ask to be its victims), processes and
+threads; the group has a bandwidth of one CPU, and its CPU time is accounted across threads and
+children. Before each run ``start_run`` checks that nothing of the last is left: only the
+server's own processes and the new worker are in the group (anything else is killed: only a
+submission's process can be there), so a container is reused without anything crossing from one
+run to the next.
 
 Where no group can be made, each limit holds per process only (``RLIMIT_AS``, ``RLIMIT_CPU``),
 and the isolation says so (``PER_PROCESS``).
@@ -29,7 +35,7 @@ from pathlib import Path
 from grader.run import capabilities
 from grader.run.capabilities import CgroupBase
 
-PROCESSES = 64  # processes and threads of one worker, all together
+PROCESSES = 64  # processes and threads a run may add, all together
 CPU_PERIOD = 100_000  # microseconds: one CPU's worth per period
 UID_BASE = int(os.environ.get("GRADER_UID_BASE", "1999000000"))  # free uids for the workers
 UID_SLOTS = 1000
@@ -38,45 +44,37 @@ _names = itertools.count()
 
 
 class Container:
-    """The cgroup of one worker; ``close`` it once the worker has ended."""
+    """The cgroup of one fork server and the runs it forks; ``close`` it when done."""
 
-    def __init__(self, base: CgroupBase, memory: int, processes: int = PROCESSES) -> None:
-        """Make the group: ``memory`` bytes for all its processes (RAM, swap, tmpfs pages),
-        ``processes`` tasks. OSError if the kernel refuses."""
+    def __init__(self, base: CgroupBase) -> None:
+        """Make the group (OSError if the kernel refuses); the server moves itself in."""
         self.base = base
-        self.memory = memory
         name = f"grader-{os.getpid()}-{next(_names)}"
         self.folders = {c: folder / name for c, folder in base.folders.items()}
+        self.own: set[int] = set()  # the server's processes, seen when its first run starts
+        self.leftovers = 0  # processes of an earlier run found when a run started (killed)
+        self.oom_kills = 0  # the group's count when the run started
+        self.cpu_at_start = 0.0
+        self.memory = 0
         made: list[Path] = []
         try:
-            for folder in dict.fromkeys(self.folders.values()):
+            for folder in self.distinct():
                 folder.mkdir()
                 made.append(folder)
-            self._limit(memory, processes)
+            if "cpu" in self.folders and base.version == 1:
+                self._write("cpu", "cpu.cfs_period_us", CPU_PERIOD)
+                self._write("cpu", "cpu.cfs_quota_us", CPU_PERIOD)
+            elif "cpu" in self.folders:
+                self._write("cpu", "cpu.max", f"{CPU_PERIOD} {CPU_PERIOD}")
         except OSError:
             for folder in reversed(made):
                 with contextlib.suppress(OSError):
                     folder.rmdir()
             raise
 
-    def _limit(self, memory: int, processes: int) -> None:
-        if self.base.version == 1:
-            self._write("memory", "memory.limit_in_bytes", memory)
-            with contextlib.suppress(OSError):  # swap accounting may be off: no swap to limit
-                self._write("memory", "memory.memsw.limit_in_bytes", memory)
-            self._write("pids", "pids.max", processes)
-            if "cpu" in self.folders:
-                self._write("cpu", "cpu.cfs_period_us", CPU_PERIOD)
-                self._write("cpu", "cpu.cfs_quota_us", CPU_PERIOD)
-            return
-        self._write("memory", "memory.max", memory)
-        with contextlib.suppress(OSError):
-            self._write("memory", "memory.swap.max", 0)
-        with contextlib.suppress(OSError):  # an out-of-memory kill takes the whole group
-            self._write("memory", "memory.oom.group", 1)
-        self._write("pids", "pids.max", processes)
-        if "cpu" in self.folders:
-            self._write("cpu", "cpu.max", f"{CPU_PERIOD} {CPU_PERIOD}")
+    def distinct(self) -> list[Path]:
+        """Its folders: one per hierarchy (cgroup v1), or one (v2)."""
+        return list(dict.fromkeys(self.folders.values()))
 
     def _write(self, controller: str, name: str, value: object) -> None:
         (self.folders[controller] / name).write_text(str(value))
@@ -87,24 +85,54 @@ class Container:
         except (OSError, KeyError):
             return ""
 
-    def place(self, pid: int) -> None:
-        """Move process ``pid`` (a fresh worker that has not run anything yet) into the group."""
-        for folder in dict.fromkeys(self.folders.values()):
-            (folder / "cgroup.procs").write_text(str(pid))
+    def start_run(self, memory: int, worker: int | None) -> None:
+        """Limit what the run about to start adds to the group: ``memory`` bytes and
+        ``PROCESSES`` tasks on top of what is there now (the server and ``worker``, the run's
+        first process, just forked: nothing of the submission has run yet).
 
-    def out_of_memory(self) -> bool:
-        """Whether the kernel killed a process of the group for want of memory."""
+        Anything else in the group is what an earlier run left (the server ends every run's
+        processes, so nothing should be): it is killed first, and counted in ``leftovers``.
+        """
+        self.memory = memory
+        present = set(self.processes())
+        if not self.own:
+            self.own = present - {worker}
+        strays = present - self.own - {worker}
+        if strays:
+            self.leftovers += len(strays)
+            self._kill(keep=self.own | ({worker} if worker else set()))
+        if self.base.version == 1:
+            used = int(self._read("memory", "memory.usage_in_bytes") or 0)
+            with contextlib.suppress(OSError):  # a lower limit than memsw's first, then memsw
+                self._write("memory", "memory.limit_in_bytes", used + memory)
+            with contextlib.suppress(OSError):  # swap accounting may be off: no swap to limit
+                self._write("memory", "memory.memsw.limit_in_bytes", used + memory)
+            self._write("memory", "memory.limit_in_bytes", used + memory)
+        else:
+            used = int(self._read("memory", "memory.current") or 0)
+            self._write("memory", "memory.max", used + memory)
+            with contextlib.suppress(OSError):
+                self._write("memory", "memory.swap.max", 0)
+        tasks = int(self._read("pids", "pids.current") or 0)
+        self._write("pids", "pids.max", tasks + PROCESSES)
+        self.oom_kills = self._oom_kills()
+        self.cpu_at_start = self._cpu() or 0.0
+
+    def _oom_kills(self) -> int:
         events = self._read(
             "memory", "memory.oom_control" if self.base.version == 1 else "memory.events"
         )
         for line in events.splitlines():
             key, _, count = line.partition(" ")
-            if key in ("oom_kill", "oom_group_kill") and count.strip() not in ("", "0"):
-                return True
-        return False
+            if key == "oom_kill" and count.strip().isdigit():
+                return int(count)
+        return 0
 
-    def cpu_seconds(self) -> float | None:
-        """CPU time used by all the group's processes and threads so far, where accounted."""
+    def out_of_memory(self) -> bool:
+        """Whether the kernel killed a process of the run for want of memory."""
+        return self._oom_kills() > self.oom_kills
+
+    def _cpu(self) -> float | None:
         if self.base.version == 1:
             usage = self._read("cpuacct", "cpuacct.usage").strip()
             return int(usage) / 1e9 if usage.isdigit() else None
@@ -113,29 +141,42 @@ class Container:
                 return int(line.split()[1]) / 1e6
         return None
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time used in the group since the run started, by every process and thread."""
+        now = self._cpu()
+        return None if now is None else now - self.cpu_at_start
+
     def processes(self) -> list[int]:
         pids: set[int] = set()
-        for folder in dict.fromkeys(self.folders.values()):
-            with contextlib.suppress(OSError):
+        for folder in self.distinct():
+            with contextlib.suppress(OSError, ValueError):
                 pids |= {int(p) for p in (folder / "cgroup.procs").read_text().split()}
         return sorted(pids)
 
-    def close(self) -> None:
-        """Kill whatever is still in the group (only ever this worker's processes) and remove
-        it. The fork server has normally ended them all already."""
-        for attempt in range(100):
-            left = self.processes()
+    def _kill(self, keep: set[int]) -> None:
+        for attempt in range(200):
+            left = [p for p in self.processes() if p not in keep]
             if not left:
-                break
-            if attempt == 0 and self.base.version == 2:
+                return
+            if attempt == 0 and self.base.version == 2 and not keep:
                 with contextlib.suppress(OSError):
                     self._write("pids", "cgroup.kill", 1)
-            else:
-                for pid in left:
-                    with contextlib.suppress(ProcessLookupError, PermissionError):
-                        os.kill(pid, signal.SIGKILL)
+                    continue
+            for pid in left:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
             time.sleep(0.001 * min(attempt + 1, 20))
-        for folder in dict.fromkeys(self.folders.values()):
+
+    def empty(self) -> None:
+        """Kill everything in the group (a server that died, and what it left)."""
+        self._kill(keep=set())
+        self.own = set()
+
+    def close(self) -> None:
+        """Kill whatever is still in the group (the server has normally ended it all and exited)
+        and remove it."""
+        self._kill(keep=set())
+        for folder in self.distinct():
             for wait in (0.0, 0.005, 0.05, 0.2):
                 time.sleep(wait)
                 try:
@@ -147,14 +188,14 @@ class Container:
                     continue
 
 
-def make(memory: int) -> Container | None:
-    """A container for one worker with ``memory`` bytes, or None where none can be made here."""
+def make() -> Container | None:
+    """A container for a fork server, or None where none can be made here."""
     base = capabilities.cgroups()
     if isinstance(base, str):
         return None
     _sweep(base)
     try:
-        return Container(base, memory)
+        return Container(base)
     except OSError:
         return None
 

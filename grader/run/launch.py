@@ -126,12 +126,17 @@ def readable_paths() -> list[str]:
 
 
 def command(
-    mode: str, workdir: Path, script: Path, fds: dict[str, int], extra: tuple[str, ...] = ()
+    mode: str,
+    workdir: Path,
+    script: Path,
+    fds: dict[str, int],
+    extra: tuple[str, ...] = (),
+    binds: tuple[tuple[str, str], ...] = (),
 ) -> list[str]:
     """The argv that runs ``script`` (the fork server) in ``workdir``.
 
     ``fds`` become ``--name N`` options: the descriptors passed on to the script; ``extra``
-    options follow them.
+    options follow them. ``binds``: (outside, inside) folders bubblewrap also binds, writable.
     """
     options = [str(x) for name, fd in fds.items() for x in (f"--{name}", fd)] + list(extra)
     python = [sys.executable, "-I"]
@@ -156,6 +161,11 @@ def command(
         argv += ["--tmpfs", str(PACK)]  # an installed grader's problems stay out of sight
     for code in CHILD_CODE:
         argv += ["--ro-bind", str(code), f"{INSIDE}/{code.name}"]
+    cached = WORKER.parent / "__pycache__"  # the modules the server loads, compiled already
+    if cached.is_dir():
+        argv += ["--ro-bind", str(cached), f"{INSIDE}/__pycache__"]
+    for outside, inside_path in binds:
+        argv += ["--bind", outside, inside_path]
     argv += ["--bind", str(workdir), f"{INSIDE}/work", "--chdir", f"{INSIDE}/work", "--"]
     return [*argv, *python, f"{INSIDE}/{script.name}", *options]
 
@@ -172,12 +182,14 @@ def start(
     fds: dict[str, int],
     output: int | None = None,
     options: list[str] | None = None,
+    binds: list[tuple[str, str]] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start ``script`` isolated in ``mode``, in its own session, passing it ``fds`` and
-    ``options``; what it prints goes to ``output`` (default: nowhere). ``stop`` ends it."""
+    ``options`` (and, under bubblewrap, ``binds``); what it prints goes to ``output`` (default:
+    nowhere). ``stop`` ends it."""
     out = subprocess.DEVNULL if output is None else output
     return subprocess.Popen(
-        command(mode, workdir, script, fds, tuple(options or ())),
+        command(mode, workdir, script, fds, tuple(options or ()), tuple(binds or ())),
         stdin=subprocess.DEVNULL,
         stdout=out,
         stderr=out,

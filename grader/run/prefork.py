@@ -68,7 +68,10 @@ class ForkServer:
         self.generation = 0  # starts of the server: a worker dies with the server it came from
         self.forks = itertools.count(1)
         self.slot: container.UidSlot | None = None
+        self.container: container.Container | None = None
+        self.closing = False  # about to close: its workers need not be ended one by one
         try:
+            self.container = container.make()
             self.plan = self._plan()
             self._start()
         except BaseException:  # SIGTERM while starting, too: leave nothing behind
@@ -79,6 +82,15 @@ class ForkServer:
         """How the server confines each worker (``confine.py``): a dedicated uid when it runs as
         root in process mode (bubblewrap's namespaces hold no capability to switch with)."""
         plan: dict[str, Any] = {"tmpfs": WORKDIR_SIZE}
+        self.binds: list[tuple[str, str]] = []  # the container's folders, inside bubblewrap
+        if self.container is not None:
+            procs = []
+            for number, folder in enumerate(self.container.distinct()):
+                if self.mode == "bubblewrap":
+                    self.binds.append((str(folder), f"{launch.INSIDE}/cgroup/{number}"))
+                    folder = Path(f"{launch.INSIDE}/cgroup/{number}")
+                procs.append(str(folder / "cgroup.procs"))
+            plan["cgroup"] = procs  # the server moves itself in as it boots
         if self.mode == "process" and os.geteuid() == 0:
             self.slot = container.UidSlot()
             plan.update(uid=self.slot.uid, gid=self.slot.uid)
@@ -91,7 +103,9 @@ class ForkServer:
         try:
             fds = {"ctl-fd": theirs.fileno()}
             options = ["--plan", json.dumps(self.plan)]
-            self.proc = launch.start(self.mode, self.root, launch.FORKSERVER, fds, options=options)
+            self.proc = launch.start(
+                self.mode, self.root, launch.FORKSERVER, fds, options=options, binds=self.binds
+            )
         finally:
             theirs.close()
         self.control = ours
@@ -205,6 +219,8 @@ class ForkServer:
 
     def restart(self) -> None:
         self._stop()
+        if self.container is not None:
+            self.container.empty()  # what the dead server's last run left, if anything
         self._start()
 
     def _stop(self, patient: bool = False) -> None:
@@ -222,6 +238,9 @@ class ForkServer:
     def close(self) -> None:
         self.settle()
         self._stop(patient=True)
+        if self.container is not None:
+            self.container.close()
+            self.container = None
         if self.slot is not None:
             self.slot.release()
             self.slot = None
@@ -238,8 +257,9 @@ class Forked:
     """A worker forked by a ``ForkServer``, known to it by a number of ours.
 
     The server kills and reaps it (its pid may be one of the server's PID namespace): this
-    process never signals it. Its container, where one can be made, is made when the worker is
-    sent its submission (``limit_memory``) and removed once the server has ended it.
+    process never signals it. It is born in the server's container, where there is one: its
+    limits are set for the run before it is sent the submission (``limit_memory``), and once the
+    server has ended it the container is checked to hold nothing of it.
     """
 
     def __init__(self, server: ForkServer, number: int, pending: Pending) -> None:
@@ -252,7 +272,8 @@ class Forked:
         self.pid: int | None = None  # in this process's PID namespace, once known
         self.confined: dict[str, Any] = {}  # what the server's confinement held (``confine.py``)
         self.refused: str | None = None  # why the worker could not be confined (it is gone)
-        self.container: container.Container | None = None
+        self.container: container.Container | None = None  # the server's, once the run started
+        self.contained = False  # whether the server is in its container (and so the worker)
 
     def _resolve(self) -> bool:
         """Read the server's answer to the fork; False if the worker never came to be."""
@@ -279,22 +300,19 @@ class Forked:
             return False
         confined = reply.get("confined")
         self.confined = confined if isinstance(confined, dict) else {}
+        self.contained = reply.get("contained") is True
         return True
 
     def limit_memory(self, nbytes: int) -> bool:
-        """Put the worker in a container of ``nbytes`` before it is sent the submission;
+        """Set the container's limits for this run before the worker is sent the submission;
         True where the container caps its memory (else the worker's RLIMIT_AS does)."""
-        if not self._resolve() or self.pid is None:
-            return False
-        self.container = container.make(nbytes)
-        if self.container is None:
+        if not self._resolve() or self.server.container is None or not self.contained:
             return False
         try:
-            self.container.place(self.pid)
+            self.server.container.start_run(nbytes, self.pid)
         except OSError:
-            self.container.close()
-            self.container = None
             return False
+        self.container = self.server.container
         return True
 
     def out_of_memory(self) -> bool:
@@ -321,22 +339,21 @@ class Forked:
         if self.ended:
             return
         self.ended = True
-        if self.generation != self.server.generation:
-            self._remove_container(None)
+        if self.generation != self.server.generation or self.server.closing:
+            self._ended(None)
             return
         try:
-            self.server.post({"op": "end", "id": self.number}, then=self._remove_container)
+            self.server.post({"op": "end", "id": self.number}, then=self._ended)
         except ServerGone:
             self.server.restart()
-            self._remove_container(None)
+            self._ended(None)
 
-    def _remove_container(self, reply: dict[str, Any] | None) -> None:
+    def _ended(self, reply: dict[str, Any] | None) -> None:
+        """The server has ended the run (or is gone)."""
         for fd in self.pending.fds:  # the fork's answer came but was never needed
             os.close(fd)
         self.pending.fds = []
-        if self.container is not None:
-            self.container.close()
-            self.container = None
+        self.container = None  # the next run's worker checks that nothing of this one is left
 
     def exit_signal(self, code: int) -> int | None:
         return -code if code < 0 else None

@@ -122,6 +122,8 @@ class Sandbox:
 
     def close(self) -> None:
         """Kill the worker and all it started, and remove the working directory."""
+        if self.server is not None and self.owned:
+            self.server.closing = True  # closed below: it ends all it started as it exits
         self._end_worker()
         if self.server is not None and self.owned:
             self.server.close()  # it ends what is left of the run, then itself

@@ -140,6 +140,9 @@ def confine(plan: dict[str, Any], workdir: str) -> dict[str, Any]:
     held. Raises Refused when the dedicated uid was asked for and cannot be taken."""
     report: dict[str, Any] = {"namespaces": [], "tmpfs": 0, "uid": None, "seccomp": None}
     uid, gid = plan.get("uid"), plan.get("gid")
+    _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # its /proc files its own (the server's are not)
+    with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as adj:
+        adj.write("1000")  # out of memory in the container: the run's processes go first
     root = capable(CAP_SYS_ADMIN) and capable(CAP_SETUID)
     if uid is not None and not root:
         raise Refused("the server cannot switch to the dedicated uid (no CAP_SETUID)")

@@ -39,11 +39,33 @@ import select
 import signal
 import socket
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy  # noqa: F401  (imported once here, inherited by every fork)
+
+def _enter_container(procs: list[str], done: list[bool]) -> None:
+    """Move this process into its container (``cgroup.procs`` files, as seen from here): every
+    worker forked later is born inside. The kernel takes milliseconds to move a process, so
+    this runs beside the import of numpy."""
+    try:
+        for path in procs:
+            with open(path, "w") as f:
+                f.write("0")
+        done.append(bool(procs))
+    except OSError:
+        done.append(False)
+
+
+PLAN: dict[str, Any] = (
+    json.loads(sys.argv[sys.argv.index("--plan") + 1]) if "--plan" in sys.argv else {}
+)
+CONTAINED: list[bool] = []
+_entering = threading.Thread(target=_enter_container, args=(PLAN.get("cgroup", []), CONTAINED))
+_entering.start()
+
+import numpy  # noqa: E402, F401  (imported once here, inherited by every fork)
 
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
@@ -92,6 +114,7 @@ class Server:
                 pid, confined = self.fork(fds, request["workdir"])
                 self.pids[request["id"]] = pid
                 reply: dict[str, Any] = {"kind": "forked", "pid": pid, **confined}
+                reply["contained"] = bool(CONTAINED and CONTAINED[0])
                 with contextlib.suppress(OSError):
                     passed.append(os.pidfd_open(pid))
             else:
@@ -246,7 +269,8 @@ def _become_worker(
 def main(argv: list[str]) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     control = socket.socket(fileno=int(argv[argv.index("--ctl-fd") + 1]))
-    plan = json.loads(argv[argv.index("--plan") + 1]) if "--plan" in argv else {}
+    plan = PLAN
+    _entering.join()  # in its container (or not) before it forks anything
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no same-uid process may ptrace or read our memory
