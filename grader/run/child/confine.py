@@ -1,8 +1,9 @@
 """Giving up privileges and shared resources before a submission's code exists in the process.
 
 Loaded by the fork server (``forkserver.py``), standard library only (Linux, through ctypes).
-``prepare`` runs once in the server; ``confine`` in every worker it forks, right after the fork
-and before the worker reads the submission. A ``plan`` comes from the grader:
+``prepare`` runs once in the server, ``mount_run``/``unmount_run`` around each run, ``confine``
+in every worker it forks, right after the fork and before the worker reads the submission. A
+``plan`` comes from the grader:
 
 * ``uid``/``gid``: a dedicated, unprivileged identity (the grader asks for one when the server
   runs as root): the worker switches to it, so it can neither signal nor ``prlimit`` the grader,
@@ -10,18 +11,20 @@ and before the worker reads the submission. A ``plan`` comes from the grader:
   reach (the interpreter, its libraries, the run folders); ``prepare`` makes a folder on the way
   that others may not enter (``/root``, mode 700) passable in the server's own mount namespace,
   by covering it with a small tmpfs that holds only the entries on the way.
-* ``tmpfs``: bytes of the worker's working directory, a fresh tmpfs of that size (0: the
-  directory as it is), so that filling it costs only this submission.
+* ``tmpfs``: bytes of each run's working directory, a fresh tmpfs of that size (0: the directory
+  as it is), so that filling it costs only that run; it also covers ``/tmp``, ``/var/tmp`` and
+  ``/dev/shm`` for the run, and is gone with everything in it when the run ends.
 
-Every worker gets, where the kernel allows it, fresh IPC, network and mount namespaces (as root
-directly; otherwise inside a new user namespace that maps only its own uid): System V objects,
-POSIX queues, sockets and abstract socket names die with it, and no network is reachable. Then
-it drops every capability (bounding set, ambient, inheritable), sets no_new_privs, and installs a
-small seccomp filter (x86-64, aarch64): no ``prlimit`` of another process, no ptrace or
-``process_vm_*``, no keyrings (they outlive a process), no Unix socket (a socket file of the host
-could be reached by its path; ``socketpair`` works), no new namespaces, no ``memfd_create`` or
-io_uring (memory and I/O beyond the limits and the filter). What held is returned as a report,
-which the server sends to the grader before any of the submission's code has run.
+The server takes, where the kernel allows it, IPC, network and mount namespaces of its own (as
+root directly; otherwise inside a new user namespace that maps only its own uid): no network is
+reachable from it, and the runs' mounts stay in it. Every worker then drops every capability
+(bounding set, ambient, inheritable), sets no_new_privs, and installs a small seccomp filter
+(x86-64, aarch64): no ``prlimit`` of another process, no ptrace or ``process_vm_*``, no System V
+IPC or POSIX message queues and no keyrings (they outlive a process: nothing can carry data from
+one run to the next), no Unix socket (a socket file of the host could be reached by its path;
+``socketpair`` works), no new namespaces, no ``memfd_create`` or io_uring (memory and I/O
+beyond the limits and the filter). What held is returned as a report, which the server sends to
+the grader before any of the submission's code has run.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import struct
 from typing import Any
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWNET = 0x20000, 0x08000000, 0x10000000, 0x40000000
+MNT_DETACH = 2
 CLONE_NAMESPACES = 0x7E020000  # NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET
 MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE, MS_SLAVE = 2, 4, 0x1000, 0x4000, 1 << 18, 1 << 19
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP = 1, 4, 24
@@ -78,14 +82,68 @@ def capable(cap: int) -> bool:
 # The server, once.
 
 
-def prepare(plan: dict[str, Any]) -> None:
-    """In the server, as root, when its workers will take a dedicated uid: a mount namespace of
-    its own in which every path of ``plan["reach"]`` can be reached by any user."""
-    if plan.get("uid") is None or not capable(CAP_SYS_ADMIN):
-        return
-    _check(_libc.unshare(CLONE_NEWNS), "unshare")
-    _mount(None, "/", None, MS_REC | MS_SLAVE)  # the host's mounts still reach us, ours not it
-    _open_the_way([os.path.realpath(p) for p in plan.get("reach", ()) if os.path.exists(p)])
+def prepare(plan: dict[str, Any]) -> dict[str, Any]:
+    """In the server: IPC, network and mount namespaces of its own, and, as root when its workers
+    take a dedicated uid, every path of ``plan["reach"]`` reachable by any user. Returns what
+    held (``namespaces``, and ``problems`` in words)."""
+    report: dict[str, Any] = {"namespaces": [], "problems": []}
+    flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET
+    try:
+        if capable(CAP_SYS_ADMIN):
+            _check(_libc.unshare(flags), "unshare")
+        else:
+            uid, gid = os.geteuid(), os.getegid()
+            _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # else /proc/self is root's: no maps
+            _check(_libc.unshare(CLONE_NEWUSER | flags), "unshare")
+            maps = (
+                ("setgroups", "deny"),
+                ("uid_map", f"{uid} {uid} 1"),
+                ("gid_map", f"{gid} {gid} 1"),
+            )
+            for name, text in maps:
+                with open(f"/proc/self/{name}", "w") as f:
+                    f.write(text)
+            _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+        _mount(None, "/", None, MS_REC | MS_SLAVE)  # the host's mounts reach us, ours not it
+    except OSError as exc:
+        report["problems"].append(f"no namespaces of its own ({exc.strerror or exc})")
+        return report
+    report["namespaces"] = ["ipc", "net", "mnt"]
+    if plan.get("uid") is not None:
+        _open_the_way([os.path.realpath(p) for p in plan.get("reach", ()) if os.path.exists(p)])
+    return report
+
+
+def mount_run(plan: dict[str, Any], workdir: str) -> list[str]:
+    """In the server, before a run: a tmpfs of ``plan["tmpfs"]`` bytes on ``workdir``, also
+    covering the world-writable folders that do not hold it. Returns what it mounted ([]: no
+    tmpfs, the directory is used as it is)."""
+    size = int(plan.get("tmpfs") or 0)
+    if not size:
+        return []
+    uid, gid = plan.get("uid"), plan.get("gid")
+    owner = f",uid={uid},gid={gid}" if uid is not None else ""
+    options = f"size={size},nr_inodes={INODES},mode=0700{owner}"
+    try:
+        _mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV, options)
+    except OSError:
+        return []
+    mounted = [workdir]
+    for shared in SHARED_DIRS:
+        if os.path.isdir(shared) and not _under(
+            os.path.realpath(workdir), os.path.realpath(shared)
+        ):
+            with contextlib.suppress(OSError):  # Landlock still keeps writes inside it
+                _mount(workdir, shared, None, MS_BIND)
+                mounted.append(shared)
+    return mounted
+
+
+def unmount_run(mounted: list[str]) -> None:
+    """In the server, once a run's processes are all gone: what ``mount_run`` mounted, with
+    every file in it."""
+    for target in reversed(mounted):
+        _libc.umount2(target.encode(), MNT_DETACH)
 
 
 def _open_the_way(paths: list[str]) -> None:
@@ -138,66 +196,19 @@ def _first_blocked(paths: list[str]) -> str | None:
 def confine(plan: dict[str, Any], workdir: str) -> dict[str, Any]:
     """Confine this freshly forked worker as ``plan`` says and enter ``workdir``; returns what
     held. Raises Refused when the dedicated uid was asked for and cannot be taken."""
-    report: dict[str, Any] = {"namespaces": [], "tmpfs": 0, "uid": None, "seccomp": None}
     uid, gid = plan.get("uid"), plan.get("gid")
     _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # its /proc files its own (the server's are not)
     with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as adj:
         adj.write("1000")  # out of memory in the container: the run's processes go first
-    root = capable(CAP_SYS_ADMIN) and capable(CAP_SETUID)
-    if uid is not None and not root:
+    if uid is not None and not capable(CAP_SETUID):
         raise Refused("the server cannot switch to the dedicated uid (no CAP_SETUID)")
-    problems = []
-    try:
-        _namespaces(root)
-        report["namespaces"] = ["ipc", "net", "mnt"]
-    except OSError as exc:
-        problems.append(f"no private namespaces ({exc.strerror or exc})")
-    if report["namespaces"] and plan.get("tmpfs"):
-        try:
-            _working_directory(workdir, int(plan["tmpfs"]), uid, gid)
-            report["tmpfs"] = int(plan["tmpfs"])
-        except OSError as exc:
-            problems.append(f"no tmpfs working directory ({exc.strerror or exc})")
     os.chdir(workdir)
     _drop_privileges(uid, gid)
-    report["uid"] = os.getuid()
-    report["seccomp"] = _seccomp()
-    if report["seccomp"] is None:
-        problems.append(f"no seccomp filter for {platform.machine()}")
-    report["problems"] = problems
+    seccomp = _seccomp()
+    report: dict[str, Any] = {"uid": os.getuid(), "seccomp": seccomp, "problems": []}
+    if seccomp is None:
+        report["problems"].append(f"no seccomp filter for {platform.machine()}")
     return report
-
-
-def _namespaces(root: bool) -> None:
-    """Fresh IPC, network and mount namespaces (inside a user namespace when not root)."""
-    flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET
-    if root:
-        _check(_libc.unshare(flags), "unshare")
-    else:
-        uid, gid = os.geteuid(), os.getegid()
-        _check(_libc.unshare(CLONE_NEWUSER | flags), "unshare")
-        for name, text in (
-            ("setgroups", "deny"),
-            ("uid_map", f"{uid} {uid} 1"),
-            ("gid_map", f"{gid} {gid} 1"),
-        ):
-            with open(f"/proc/self/{name}", "w") as f:
-                f.write(text)
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)
-
-
-def _working_directory(workdir: str, size: int, uid: int | None, gid: int | None) -> None:
-    """A tmpfs of ``size`` bytes on ``workdir``, also covering the world-writable folders that
-    do not hold it."""
-    owner = f",uid={uid},gid={gid}" if uid is not None else ""
-    options = f"size={size},nr_inodes={INODES},mode=0700{owner}"
-    _mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV, options)
-    for shared in SHARED_DIRS:
-        if os.path.isdir(shared) and not _under(
-            os.path.realpath(workdir), os.path.realpath(shared)
-        ):
-            with contextlib.suppress(OSError):  # Landlock still keeps writes inside it
-                _mount(workdir, shared, None, MS_BIND)
 
 
 def _drop_privileges(uid: int | None, gid: int | None) -> None:
@@ -230,6 +241,10 @@ def _drop_privileges(uid: int | None, gid: int | None) -> None:
 
 AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 _DENIED = {  # name: (x86-64, aarch64)
+    "shmget": (29, 194),
+    "semget": (64, 190),
+    "msgget": (68, 186),
+    "mq_open": (240, 180),
     "ptrace": (101, 117),
     "process_vm_readv": (310, 270),
     "process_vm_writev": (311, 271),

@@ -97,6 +97,8 @@ class Server:
         self.plan = plan
         self.ended: dict[int, int] = {}  # pid -> status, for workers reaped before asked
         self.pids: dict[int, int] = {}  # the grader's number for a worker -> its pid
+        self.mounts: dict[int, list[str]] = {}  # the grader's number for a run -> its tmpfs
+        self.prepared = confine.prepare(plan)  # namespaces of its own, the uid's way in
 
     def serve(self) -> None:
         while True:
@@ -111,8 +113,20 @@ class Server:
             op = request["op"]
             passed: list[int] = []
             if op == "fork":
+                mounted = (
+                    confine.mount_run(self.plan, request["workdir"])
+                    if self.prepared["namespaces"]
+                    else []
+                )
                 pid, confined = self.fork(fds, request["workdir"])
                 self.pids[request["id"]] = pid
+                self.mounts[request["id"]] = mounted
+                if isinstance(confined.get("confined"), dict):
+                    confined["confined"].update(
+                        namespaces=self.prepared["namespaces"],
+                        tmpfs=int(self.plan.get("tmpfs") or 0) if mounted else 0,
+                        problems=self.prepared["problems"] + confined["confined"]["problems"],
+                    )
                 reply: dict[str, Any] = {"kind": "forked", "pid": pid, **confined}
                 reply["contained"] = bool(CONTAINED and CONTAINED[0])
                 with contextlib.suppress(OSError):
@@ -126,6 +140,7 @@ class Server:
                 else:
                     self.pids.pop(request["id"], None)
                     reply = {"kind": "status", "status": self.end(pid)}
+                    confine.unmount_run(self.mounts.pop(request["id"], []))
             try:
                 socket.send_fds(self.control, [json.dumps(reply).encode()], passed)
             except OSError:  # the grader went away: take everything with us
@@ -279,7 +294,6 @@ def main(argv: list[str]) -> None:
     # fresh mmap'd pages that fault in and are zeroed again in every worker: a third less time.
     libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)
     libc.mallopt(M_TRIM_THRESHOLD, 256 << 20)
-    confine.prepare(plan)  # as root: the dedicated uid's way to the interpreter
     gc.freeze()  # what is loaded now stays shared with every fork (no copy-on-write by the GC)
     Server(control, libc, plan).serve()
 
