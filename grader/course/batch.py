@@ -16,6 +16,7 @@ import json
 import os
 import queue
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -37,6 +38,8 @@ from grader.run import portable
 
 IN_FLIGHT = 2  # tasks handed to a job at once, so that it never waits for the next
 RETRIES = 2  # a submission whose job died this many times is reported, not retried again
+RECORD_TRIES = 5  # attempts at recording a result, the last ones after every job has stopped
+RECORD_PAUSE = 0.5  # seconds between the last attempts (a full disk may be freed meanwhile)
 STOP_TIME = 3.0  # seconds a job gets to clean up after SIGTERM
 PATIENCE = 60.0  # seconds beyond a submission's total limit before its job counts as hung
 
@@ -49,6 +52,7 @@ class Task:
     sha256: str
     content: bytes
     tries: int = 0
+    unrecorded: str = ""  # why the gradebook refused its result, if it did
 
 
 class Interrupted(Exception):
@@ -100,17 +104,21 @@ def run(
     if tasks:
         patience = problem.limits.time_total + PATIENCE
         pool = Pool(summary.jobs, problem.path, sandbox, patience)
+        unrecorded: list[tuple[Task, dict[str, Any]]] = []  # results the gradebook refused
         try:
             for task, reply in pool.grade(tasks, lambda done: progress(done, len(tasks))):
-                _take(db, task, reply, digest, summary)
+                unrecorded.append((task, reply))
+                unrecorded = _record(db, unrecorded, digest, summary)
         except KeyboardInterrupt:
             pool.close(now=True)
+            _record_or_report(db, unrecorded, digest, summary)
             summary.seconds = time.monotonic() - started
             raise Interrupted(summary) from None
         except BaseException:
             pool.close(now=True)
             raise
         pool.close()
+        _record_or_report(db, unrecorded, digest, summary)
     summary.seconds = time.monotonic() - started
     latest = gradebook.latest_entries(db, problem.id)
     summary.entries = [  # a result counts only for the file there now and the problem as it is
@@ -121,6 +129,40 @@ def run(
         and entry.problem_digest == digest
     ]
     return summary
+
+
+def _record(
+    db: Any, results: list[tuple[Task, dict[str, Any]]], digest: str, summary: Summary
+) -> list[tuple[Task, dict[str, Any]]]:
+    """Record every result it can, in order; returns those the gradebook refused (a full disk,
+    an I/O error), to try again later: one write that fails costs nothing already recorded, and
+    the grading goes on (what filled the disk is often a submission's working directory, gone
+    once its run ends)."""
+    for position, (task, reply) in enumerate(results):
+        try:
+            _take(db, task, reply, digest, summary)
+        except (sqlite3.Error, OSError) as exc:
+            with contextlib.suppress(sqlite3.Error):
+                db.rollback()
+            task.unrecorded = str(exc)
+            return results[position:]
+    return []
+
+
+def _record_or_report(
+    db: Any, results: list[tuple[Task, dict[str, Any]]], digest: str, summary: Summary
+) -> None:
+    """Try the refused results again, a few times, now that every job has stopped; a learner
+    whose result still cannot be written is reported as not graded, with the reason."""
+    for attempt in range(RECORD_TRIES):
+        results = _record(db, results, digest, summary)
+        if not results:
+            return
+        if attempt + 1 < RECORD_TRIES:
+            time.sleep(RECORD_PAUSE)
+    for task, _ in results:
+        why = f"its result could not be recorded in the gradebook ({task.unrecorded})"
+        summary.not_graded.append((task.learner, f"{why}; run the batch again"))
 
 
 def _take(db: Any, task: Task, reply: dict[str, Any], digest: str, summary: Summary) -> None:

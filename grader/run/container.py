@@ -188,16 +188,16 @@ class Container:
                     continue
 
 
-def make() -> Container | None:
-    """A container for a fork server, or None where none can be made here."""
+def make() -> Container | str:
+    """A container for a fork server, or why none can be made here."""
     base = capabilities.cgroups()
     if isinstance(base, str):
-        return None
+        return base
     _sweep(base)
     try:
         return Container(base)
-    except OSError:
-        return None
+    except OSError as exc:
+        return f"the kernel refused to make a group ({exc.strerror})"
 
 
 _swept: set[int] = set()
@@ -218,10 +218,11 @@ def _sweep(base: CgroupBase) -> None:
                         entry.rmdir()
 
 
-def describe(base: CgroupBase | str) -> str:
-    """The containers in words, or why there are none."""
-    if isinstance(base, str):
-        return f"no container ({base}): {', '.join(PER_PROCESS)} limited per process only"
+def describe(held: Container | str) -> str:
+    """A run's container in words, or why it has none."""
+    if isinstance(held, str):
+        return f"no container ({held}): {', '.join(PER_PROCESS)} limited per process only"
+    base = held.base
     cpu = ", one CPU" if "cpu" in base.folders else ""
     return (
         f"container: cgroup v{base.version} (memory and {PROCESSES} processes for all its "

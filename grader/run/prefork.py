@@ -69,9 +69,12 @@ class ForkServer:
         self.forks = itertools.count(1)
         self.slot: container.UidSlot | None = None
         self.container: container.Container | None = None
+        self.uncontained = ""  # why the server has no container, if it has none
         self.closing = False  # about to close: its workers need not be ended one by one
         try:
-            self.container = container.make()
+            made = container.make()
+            self.container = made if isinstance(made, container.Container) else None
+            self.uncontained = made if isinstance(made, str) else ""
             self.plan = self._plan()
             self._start()
         except BaseException:  # SIGTERM while starting, too: leave nothing behind

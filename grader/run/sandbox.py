@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.model import CaseInput, ErrorKind, Limits, Outcome, Run, SubmissionError, Verdict
-from grader.run import capabilities, container, launch, portable
+from grader.run import container, launch, portable
 from grader.run.channel import (
     CASE_REPLIES,
     FINISH_REPLIES,
@@ -104,8 +104,7 @@ class Sandbox:
     def isolation(self) -> str:
         if self.mode == "portable":
             return portable.describe(self.unenforced)
-        base = capabilities.cgroups()
-        contained = container.describe(base if self.contained else _why_not(base))
+        contained = container.describe(self._container())
         return launch.describe(self.mode, self.landlock, self.unenforced, self.confined, contained)
 
     @property
@@ -148,7 +147,7 @@ class Sandbox:
         """Import the submission and run every case; never raises for anything the child does."""
         self.capture.limit = limits.output
         deadline = self.clock() + limits.time_total
-        setup = {
+        setup: dict[str, Any] = {
             "op": "setup",
             "source": source,
             "filename": filename,
@@ -165,6 +164,9 @@ class Sandbox:
                 "core": 0,
             },
         }
+        if self.server is not None and self.server.plan.get("uid") is not None:
+            # a uid of the run's own: counting its processes bounds them, container or not
+            setup["limits"]["nproc"] = container.PROCESSES
         failure = self._start(setup, deadline, limits)
         import_output = self.capture.take()
         if failure is not None:
@@ -354,6 +356,15 @@ class Sandbox:
             return SubmissionError(ErrorKind.CRASHED, "the process did not finish cleanly", None)
         return None
 
+    def _container(self) -> container.Container | str:
+        """The run's container, or why it has none."""
+        held = self.server.container if self.server is not None else None
+        if self.contained and held is not None:
+            return held
+        if self.server is not None and self.server.uncontained:
+            return self.server.uncontained
+        return "the fork server could not enter its group"
+
     def _confinement(self, child: Worker) -> None:
         """Note how the fork server confined the worker, and whether it is in a container."""
         confined = getattr(child.proc, "confined", None)
@@ -369,10 +380,6 @@ def _out_of_memory(child: Worker) -> bool:
     """Whether the kernel killed a process of the worker's container for want of memory."""
     check = getattr(child.proc, "out_of_memory", None)
     return bool(check()) if callable(check) else False
-
-
-def _why_not(base: capabilities.CgroupBase | str) -> str:
-    return base if isinstance(base, str) else "the kernel refused to make a group"
 
 
 def _unenforced(names: object, memory_capped: bool) -> frozenset[str]:
