@@ -13,6 +13,7 @@ MiB, 15 MiB files against a 64 MiB working directory) so that the suite stays fa
 from __future__ import annotations
 
 import contextlib
+import json
 import ctypes
 import os
 import re
@@ -381,3 +382,127 @@ def test_the_seccomp_filter_is_well_formed() -> None:
                 assert position + 1 + max(jt, jf) < len(program)
         assert program[-1][0] == 0x06  # it ends in a return
     assert build("riscv64") is None
+
+
+# ---------------------------------------------------------------------------------------------
+# As a normal user: the same attacks, graded by a grader that runs as uid 65534 (nobody), in an
+# interpreter and a copy of the grader that user can read. No cgroup can be made then (no
+# delegated subtree): what that loses is declared below.
+
+NOBODY = 65534
+NOBODY_GAPS = {
+    "fork_memory": PER_PROCESS,
+    "fork_bomb": PER_PROCESS + ", and a normal user's processes are not counted per run",
+}
+DRIVER = """\
+import json, sys
+from pathlib import Path
+import grader
+from grader.run.sandbox import Sandbox
+problems, out = Path(sys.argv[1]), []
+for mode in ("off", "on"):
+    for path in sorted(Path(sys.argv[2]).glob("*.py")):
+        for _ in range(2 if path.stem == "leaves_a_message" else 1):
+            if mode == "on" and grader.run.launch.bwrap_problem() is not None:
+                continue
+            result = grader.grade(path, "double", problems, Sandbox(mode))
+            printed = result.output + "".join(c.detail.output for c in result.examples if c.detail)
+            out.append({"mode": mode, "attack": path.stem, "printed": printed,
+                        "error": result.error and result.error.kind.value,
+                        "isolation": result.isolation, "per_process_only": result.per_process_only})
+print(json.dumps(out))
+"""
+
+
+def _nobody_python() -> str | None:
+    """A system interpreter of this minor version that any user may run, or None."""
+    for candidate in (f"/usr/bin/python3.{sys.version_info.minor}", "/usr/bin/python3"):
+        done = subprocess.run(
+            [candidate, "-c", "import sys; print(sys.version_info[:2])"],
+            capture_output=True, text=True, check=False,
+        ) if Path(candidate).exists() else None  # fmt: skip
+        if done and done.stdout.strip() == str(tuple(sys.version_info[:2])):
+            return candidate
+    return None
+
+
+def _copy_tree(source: Path, target: Path) -> None:
+    """``source`` into ``target``, hard-linking files where it can (numpy is large)."""
+
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(
+        source, target, copy_function=link, ignore=shutil.ignore_patterns("__pycache__")
+    )
+
+
+@pytest.fixture(scope="module")
+def as_nobody(problems: Path) -> Iterator[dict[tuple[str, str], list[dict[str, object]]]]:
+    """Every attack graded by a grader running as nobody, in process and bubblewrap mode."""
+    python = _nobody_python()
+    if not ROOT or python is None:
+        pytest.skip("needs root (to become nobody) and a system Python of this version")
+    import grader
+    import jinja2
+    import markupsafe
+    import numpy
+    import yaml
+
+    folder = Path(f"/tmp/grader-nobody-{secrets.token_hex(6)}")  # reachable by nobody
+    try:
+        subprocess.run([python, "-m", "venv", "--without-pip", str(folder / "venv")], check=True)
+        site = next((folder / "venv" / "lib").glob("python3*/site-packages"))
+        for module in (grader, numpy, yaml, jinja2, markupsafe):
+            package = Path(str(module.__file__)).parent
+            _copy_tree(package, site / package.name)
+        for extra in ("numpy.libs", "_yaml"):
+            if (Path(str(numpy.__file__)).parent.parent / extra).is_dir():
+                _copy_tree(Path(str(numpy.__file__)).parent.parent / extra, site / extra)
+        _copy_tree(problems.parent, folder / "problem")
+        attacks = folder / "attacks"
+        attacks.mkdir()
+        for name in ATTACKS:
+            submission(name, attacks, 0x67730000 + 4 * ATTACKS.index(name), None)
+        (folder / "driver.py").write_text(DRIVER)
+        home = folder / "home"
+        home.mkdir()
+        subprocess.run(["chmod", "-R", "a+rX", str(folder)], check=True)
+        home.chmod(0o777)
+        done = subprocess.run(
+            [str(folder / "venv" / "bin" / "python"), str(folder / "driver.py"),
+             str(folder / "problem" / "problems"), str(attacks)],
+            user=NOBODY, group=NOBODY, extra_groups=[], cwd=home, capture_output=True,
+            text=True, timeout=300, check=False,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(home), "TMPDIR": str(home)},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        runs: dict[tuple[str, str], list[dict[str, object]]] = {}
+        for run in json.loads(done.stdout):
+            runs.setdefault((run["mode"], run["attack"]), []).append(run)
+        yield runs
+        assert processes_with(folder) == [], "a process of the attacks is still running"
+    finally:
+        for key in range(0x67730000, 0x67730000 + 4 * len(ATTACKS), 4):
+            clean_up_after(key)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize(
+    "mode", [pytest.param("off", id="process"), pytest.param("on", id="bubblewrap", marks=NO_BWRAP)]
+)
+@pytest.mark.parametrize("name", ATTACKS)
+def test_as_a_normal_user(
+    name: str, mode: str, as_nobody: dict[tuple[str, str], list[dict[str, object]]]
+) -> None:
+    last = as_nobody[(mode, name)][-1]
+    printed = str(last["printed"])
+    match = re.search(rf"^redteam {name}: (held|BROKEN)\b", printed, flags=re.M)
+    got = "held" if match is None and last["error"] == "memory_limit" else match and match[1]
+    assert got == ("BROKEN" if name in NOBODY_GAPS else "held"), printed
+    assert "no container" in str(last["isolation"])  # and says what that loses:
+    assert last["per_process_only"] == ["memory", "processes", "cpu time"]
+    assert "own IPC, network and mount namespaces" in str(last["isolation"])

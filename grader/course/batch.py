@@ -134,19 +134,20 @@ def run(
 def _record(
     db: Any, results: list[tuple[Task, dict[str, Any]]], digest: str, summary: Summary
 ) -> list[tuple[Task, dict[str, Any]]]:
-    """Record every result it can, in order; returns those the gradebook refused (a full disk,
+    """Record every result it can; returns those the gradebook refused (a full disk,
     an I/O error), to try again later: one write that fails costs nothing already recorded, and
     the grading goes on (what filled the disk is often a submission's working directory, gone
     once its run ends)."""
-    for position, (task, reply) in enumerate(results):
+    refused = []
+    for task, reply in results:
         try:
             _take(db, task, reply, digest, summary)
         except (sqlite3.Error, OSError) as exc:
             with contextlib.suppress(sqlite3.Error):
                 db.rollback()
             task.unrecorded = str(exc)
-            return results[position:]
-    return []
+            refused.append((task, reply))
+    return refused
 
 
 def _record_or_report(

@@ -1,0 +1,146 @@
+"""A batch under attack (issue 10 part 6): a full disk, a gradebook that refuses writes, a job that
+is killed. No result already recorded is lost, the learner whose submission caused it gets a
+verdict, every other learner is graded, and the CSV is written; running the same command again
+works for everyone.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from processes import processes_with
+
+import grader
+from grader.course import gradebook
+from grader.run.launch import bwrap_problem
+
+PROBLEM = Path(__file__).parent / "hostile" / "problem" / "problems"
+REDTEAM = Path(__file__).parent / "redteam"
+CORRECT = "def double(x):\n    return [2 * v for v in x]\n"
+NO_BWRAP = pytest.mark.skipif(bwrap_problem() is not None, reason=f"{bwrap_problem()}")
+
+
+def a_class(folder: Path, learners: int, filler: bool = False) -> Path:
+    folder.mkdir(parents=True)
+    for number in range(learners):
+        (folder / f"learner{number:02d}.py").write_text(CORRECT)
+    if filler:  # graded first; holds the disk full while the others are graded and recorded
+        text = (REDTEAM / "fills_the_disk.py").read_text()
+        (folder / "a-mallory.py").write_text(text + "\nimport time\ntime.sleep(1)\n")
+    return folder
+
+
+def rows(path: Path) -> dict[str, dict[str, str]]:
+    with path.open() as f:
+        return {row["learner"]: row for row in csv.DictReader(f)}
+
+
+def test_results_the_gradebook_refuses_for_a_while_are_recorded_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = gradebook.record_entry
+    refusals = iter(range(3))
+
+    def full_for_a_while(*args: object, **kwargs: object) -> None:
+        if next(refusals, None) is not None:
+            raise sqlite3.OperationalError("database or disk is full")
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gradebook, "record_entry", full_for_a_while)
+    folder = a_class(tmp_path / "class", 4)
+    done = grader.batch(
+        folder, "double", PROBLEM, jobs=2, sandbox="off", out=tmp_path / "out.csv",
+        gradebook_path=tmp_path / "gb.sqlite", report=False,
+    )  # fmt: skip
+    assert done.summary.graded == 4 and done.summary.not_graded == []
+    assert {r["status"] for r in rows(tmp_path / "out.csv").values()} == {"accepted"}
+
+
+def test_a_result_that_cannot_be_recorded_is_reported_and_the_rest_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = gradebook.record_entry
+
+    def never_for_bob(db: sqlite3.Connection, entry: object, *args: object) -> None:
+        if getattr(entry, "learner", "") == "learner01":
+            raise sqlite3.OperationalError("disk I/O error")
+        real(db, entry, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gradebook, "record_entry", never_for_bob)
+    monkeypatch.setattr("grader.course.batch.RECORD_PAUSE", 0.01)
+    folder = a_class(tmp_path / "class", 3)
+    done = grader.batch(
+        folder, "double", PROBLEM, jobs=2, sandbox="off", out=tmp_path / "out.csv",
+        gradebook_path=tmp_path / "gb.sqlite", report=False,
+    )  # fmt: skip
+    assert done.summary.graded == 2
+    assert [who for who, _ in done.summary.not_graded] == ["learner01"]
+    assert "could not be recorded" in done.summary.not_graded[0][1]
+    table = rows(tmp_path / "out.csv")
+    assert table["learner01"]["status"] == "not_graded"
+    assert table["learner00"]["status"] == table["learner02"]["status"] == "accepted"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs root")
+@pytest.mark.parametrize(
+    "mode",
+    [
+        pytest.param("off", id="process"),
+        pytest.param("on", id="bubblewrap", marks=NO_BWRAP),
+        pytest.param("portable", id="portable"),
+    ],
+)
+def test_a_submission_that_fills_the_disk_costs_only_itself(mode: str, tmp_path: Path) -> None:
+    """The batch's files and its runs' folders on one small file system (a 48 MiB tmpfs, in a
+    mount namespace of the test's own): a submission writes until the disk is full."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    folder = a_class(tmp_path / "class", 6, filler=True)
+    script = (
+        f'mount -t tmpfs -o size=48m tmpfs "{disk}" && mkdir "{disk}/tmp" && '
+        f'TMPDIR="{disk}/tmp" "{sys.executable}" -m grader batch "{folder}" '
+        f'--problem double --problems "{PROBLEM}" --jobs 2 --sandbox {mode} '
+        f'--gradebook "{disk}/gb.sqlite" --out "{disk}/class.csv" --no-report; '
+    )
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+         script + f'status=$?; cp "{disk}/class.csv" "{tmp_path}/class.csv"; exit $status'],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    table = rows(tmp_path / "class.csv")
+    assert len(table) == 7 and {r["status"] for r in table.values()} == {"accepted"}
+
+
+def test_a_killed_job_costs_nobody_their_grade(tmp_path: Path, private_tmp: Path) -> None:
+    folder = a_class(tmp_path / "class", 6)
+    for number in range(6):  # slow enough that a job is killed while it grades
+        path = folder / f"learner{number:02d}.py"
+        path.write_text("import time\ntime.sleep(0.4)\n" + path.read_text())
+    batch = subprocess.Popen(
+        [sys.executable, "-m", "grader", "batch", str(folder), "--problem", "double",
+         "--problems", str(PROBLEM), "--jobs", "2", "--sandbox", "off",
+         "--gradebook", str(tmp_path / "gb.sqlite"), "--out", str(tmp_path / "out.csv"),
+         "--no-report"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    jobs: list[int] = []
+    while not jobs and time.monotonic() < deadline:
+        jobs = [int(p.split()[0]) for p in processes_with(private_tmp) if "grader.course.job" in p]
+        time.sleep(0.05)
+    time.sleep(0.6)  # grading by now
+    os.kill(jobs[0], signal.SIGKILL)
+    out, err = batch.communicate(timeout=120)
+    assert batch.returncode == 0, out + err
+    assert {r["status"] for r in rows(tmp_path / "out.csv").values()} == {"accepted"}
+    assert len(rows(tmp_path / "out.csv")) == 6
