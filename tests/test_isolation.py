@@ -13,8 +13,8 @@ MiB, 15 MiB files against a 64 MiB working directory) so that the suite stays fa
 from __future__ import annotations
 
 import contextlib
-import json
 import ctypes
+import json
 import os
 import re
 import secrets
@@ -446,11 +446,12 @@ def as_nobody(problems: Path) -> Iterator[dict[tuple[str, str], list[dict[str, o
     python = _nobody_python()
     if not ROOT or python is None:
         pytest.skip("needs root (to become nobody) and a system Python of this version")
-    import grader
     import jinja2
     import markupsafe
     import numpy
     import yaml
+
+    import grader
 
     folder = Path(f"/tmp/grader-nobody-{secrets.token_hex(6)}")  # reachable by nobody
     try:

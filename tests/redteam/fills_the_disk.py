@@ -1,7 +1,6 @@
 # threat: fills the file system of its working directory with 15 MiB files, each under the
 # per-file limit (up to 300 MiB), as a disk-filling submission did to a batch's gradebook
 # held: at most the working directory's own size (64 MiB) is written before the disk says full
-import os
 
 written, error = 0, ""
 chunk = b"\0" * (15 << 20)

@@ -35,8 +35,9 @@ elif (segment := libc.shmget(KEY + 1, 16 << 20, IPC_CREAT | 0o666)) >= 0:
     if address not in (None, ctypes.c_void_p(-1).value):
         ctypes.memset(address, 1, 16 << 20)
         left.append("16 MiB shared memory segment")
-KEYRING = -4  # KEY_SPEC_USER_KEYRING
-key = libc.syscall(250 if os.uname().machine == "x86_64" else 219, 10, KEYRING, b"user", NAME.encode(), 0)
+KEYRING, SEARCH = -4, 10  # KEY_SPEC_USER_KEYRING, KEYCTL_SEARCH
+keyctl = 250 if os.uname().machine == "x86_64" else 219
+key = libc.syscall(keyctl, SEARCH, KEYRING, b"user", NAME.encode(), 0)
 if key > 0:  # KEYCTL_SEARCH found it
     found.append("a key in the user's keyring")
 else:
