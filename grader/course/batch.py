@@ -138,15 +138,14 @@ def _record(
     an I/O error), to try again later: one write that fails costs nothing already recorded, and
     the grading goes on (what filled the disk is often a submission's working directory, gone
     once its run ends)."""
-    refused = []
+    refused: list[tuple[Task, dict[str, Any]]] = []
     for task, reply in results:
         try:
             _take(db, task, reply, digest, summary)
         except (sqlite3.Error, OSError) as exc:
             with contextlib.suppress(sqlite3.Error):
                 db.rollback()
-            task.unrecorded = str(exc)
-            refused.append((task, reply))
+            task.unrecorded, refused = str(exc), [*refused, (task, reply)]
     return refused
 
 
@@ -156,11 +155,8 @@ def _record_or_report(
     """Try the refused results again, a few times, now that every job has stopped; a learner
     whose result still cannot be written is reported as not graded, with the reason."""
     for attempt in range(RECORD_TRIES):
-        results = _record(db, results, digest, summary)
-        if not results:
-            return
-        if attempt + 1 < RECORD_TRIES:
-            time.sleep(RECORD_PAUSE)
+        if results := _record(db, results, digest, summary):
+            time.sleep(RECORD_PAUSE if attempt + 1 < RECORD_TRIES else 0)
     for task, _ in results:
         why = f"its result could not be recorded in the gradebook ({task.unrecorded})"
         summary.not_graded.append((task.learner, f"{why}; run the batch again"))

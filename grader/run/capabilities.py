@@ -300,9 +300,12 @@ def _v2(own: Path, top: Path, euid: int, delegated: str | None) -> CgroupBase | 
         if folder == top and euid == 0:
             available = _read_words(folder / "cgroup.controllers")
             missing = [c for c in REQUIRED if c not in passed and c in available]
-            with contextlib.suppress(OSError):
-                (folder / "cgroup.subtree_control").write_text(" ".join(f"+{c}" for c in missing))
-            passed = _read_words(folder / "cgroup.subtree_control")
+            if missing:
+                with contextlib.suppress(OSError):
+                    (folder / "cgroup.subtree_control").write_text(
+                        " ".join(f"+{c}" for c in missing)
+                    )
+                passed = _read_words(folder / "cgroup.subtree_control")
         usable = os.access(folder, os.W_OK) and os.access(folder / "cgroup.procs", os.W_OK)
         if usable and all(c in passed for c in REQUIRED):
             folders = {c: folder for c in (*REQUIRED, "cpu") if c in passed}
