@@ -66,17 +66,18 @@ def power(k: float) -> str:
 
 def annotate(
     results: Sequence[CaseResult],
-    sizes: Sequence[int],
+    sizes: Sequence[int] | Callable[[], Sequence[int]],
     limits: Sequence[float],
     reference: Timer,
 ) -> tuple[CaseResult, ...]:
     """Name the limit in every time-limited case, and add the growth estimate when the cases
-    give one. ``sizes``, ``limits`` and ``reference`` are per case, in the order of ``results``.
+    give one. ``sizes`` (or what computes them, called only when a case timed out), ``limits``
+    and ``reference`` are per case, in the order of ``results``.
     """
     slow = [i for i, r in enumerate(results) if r.verdict is Verdict.TIME_LIMIT]
     if not slow:
         return tuple(results)
-    growth = _growth(results, sizes, slow, reference)
+    growth = _growth(results, sizes() if callable(sizes) else sizes, slow, reference)
     out = list(results)
     for i in slow:
         r = results[i]

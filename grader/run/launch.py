@@ -22,6 +22,7 @@ starts and ends the server.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import signal
@@ -219,7 +220,13 @@ def fence(mode: str, work: str) -> dict[str, list[str]] | None:
     if mode == "portable":
         return None
     code = [f"{INSIDE}/{WORKER.name}"] if mode == "bubblewrap" else [str(WORKER)]
-    return {"read": [*_without(readable_paths(), PACK), *code], "write": [work, "/dev/null"]}
+    return {"read": [*_readable(), *code], "write": [work, "/dev/null"]}
+
+
+@functools.cache
+def _readable() -> tuple[str, ...]:
+    """What any worker may read, less the shipped pack: the same for every run of a process."""
+    return tuple(_without(readable_paths(), PACK))
 
 
 def _without(paths: list[str], hidden: Path) -> list[str]:

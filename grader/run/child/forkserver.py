@@ -294,7 +294,8 @@ def main(argv: list[str]) -> None:
     # fresh mmap'd pages that fault in and are zeroed again in every worker: a third less time.
     libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)
     libc.mallopt(M_TRIM_THRESHOLD, 256 << 20)
-    gc.freeze()  # what is loaded now stays shared with every fork (no copy-on-write by the GC)
+    libc.malloc_trim(0)  # free heap pages given back: a worker reusing them faults in zeroes,
+    gc.freeze()  # not copies; what is loaded now stays shared with every fork, GC or not
     Server(control, libc, plan).serve()
 
 
