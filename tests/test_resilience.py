@@ -35,7 +35,7 @@ def a_class(folder: Path, learners: int, filler: bool = False) -> Path:
         (folder / f"learner{number:02d}.py").write_text(CORRECT)
     if filler:  # graded first; holds the disk full while the others are graded and recorded
         text = (REDTEAM / "fills_the_disk.py").read_text()
-        (folder / "a-mallory.py").write_text(text + "\nimport time\ntime.sleep(1)\n")
+        (folder / "a-mallory.py").write_text(text + "\nimport time\ntime.sleep(0.6)\n")
     return folder
 
 

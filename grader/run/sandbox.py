@@ -272,6 +272,7 @@ class Sandbox:
             refused = header.get("landlock")
             self.landlock = None if refused is None else clean_text(str(refused), 200)
             self.unenforced = _unenforced(header.get("unenforced"), child.memory_capped)
+            child.drain_output()  # what it printed while importing is the import's, not a case's
             return None
         child.drain_output()
         try:
