@@ -21,10 +21,10 @@ for _ in range(CHILDREN):
     pids.append(pid)
 os.close(ready_w)
 holding = b""
-while len(holding) < CHILDREN:
-    ready, _, _ = select.select([ready_r], [], [], 3.0)
+while len(holding) < CHILDREN:  # until all hold their block, or none has for a second
+    ready, _, _ = select.select([ready_r], [], [], 1.0)
     chunk = os.read(ready_r, 64) if ready else b""
-    if not chunk:  # every child either holds its block or died trying (the OOM killer)
+    if not chunk:  # the others died trying (the OOM killer), or are still trying
         break
     holding += chunk
 verdict = "BROKEN" if len(holding) == CHILDREN else "held"
