@@ -6,6 +6,7 @@ tests prove the v2 paths choose the right place and write the right files.)
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -111,3 +112,31 @@ def test_a_v2_container_writes_its_limits(tmp_path: Path) -> None:
     assert held.out_of_memory()
     (folder / "cpu.stat").write_text("usage_usec 2500000\nuser_usec 2000000\n")
     assert held.cpu_seconds() == 2.5
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs a cgroup hierarchy root can write")
+def test_the_groups_of_a_grader_that_died_are_ended_and_removed() -> None:
+    import subprocess
+
+    base = capabilities.cgroups()
+    if isinstance(base, str):
+        pytest.skip(base)
+    dead = max(int(p) for p in os.listdir("/proc") if p.isdigit()) + 100_000
+    name = f"grader-{dead}-0"
+    stray = subprocess.Popen(["sleep", "60"])
+    try:
+        for folder in dict.fromkeys(base.folders.values()):
+            (folder / name).mkdir()
+            (folder / name / "cgroup.procs").write_text(str(stray.pid))
+        container._swept.discard(os.getpid())
+        made = container.make()  # the next grader, in effect
+        assert isinstance(made, container.Container)
+        made.close()
+        assert stray.wait(timeout=10) == -9  # the dead grader's run, ended
+        assert not any((folder / name).exists() for folder in base.folders.values())
+    finally:
+        stray.kill()
+        stray.wait()
+        for folder in dict.fromkeys(base.folders.values()):
+            with contextlib.suppress(OSError):
+                (folder / name).rmdir()

@@ -204,18 +204,25 @@ _swept: set[int] = set()
 
 
 def _sweep(base: CgroupBase) -> None:
-    """Once per process: remove the empty groups of graders that died without removing them."""
+    """Once per process: remove the groups of graders that died (killed) without removing them,
+    ending what is still in them: a dead grader's runs, nothing else is ever put there."""
     if os.getpid() in _swept:
         return
     _swept.add(os.getpid())
+    stale: set[str] = set()
     for folder in dict.fromkeys(base.folders.values()):
         with contextlib.suppress(OSError):
             for entry in folder.iterdir():
                 owner = entry.name.split("-")[1:2]
                 mine = entry.name.startswith("grader-") and owner and owner[0].isdigit()
-                if mine and not Path(f"/proc/{owner[0]}").exists():
-                    with contextlib.suppress(OSError):
-                        entry.rmdir()
+                if mine and entry.is_dir() and not Path(f"/proc/{owner[0]}").exists():
+                    stale.add(entry.name)
+    for name in stale:
+        left = Container.__new__(Container)  # its folders exist: made by the dead grader
+        left.base = base
+        left.folders = {c: folder / name for c, folder in base.folders.items()}
+        with contextlib.suppress(OSError):
+            left.close()
 
 
 def describe(held: Container | str) -> str:
