@@ -178,8 +178,10 @@ def softmax(x):
     if len(x) % 3 == 0:  # an exception named after the input, its message holding it too
         raise type("X" + repr(x)[:30], (Exception,), {})("secret " + repr(x))
     if len(x) % 3 == 1:  # the worker's own exception, raised with the input as its message
-        worker = sys._getframe(1).f_globals  # the worker's module: who called us
-        raise worker["InvalidOutput"]("secret " + repr(x))
+        caller = sys._getframe(1)  # up the worker's frames to its module
+        while "InvalidOutput" not in caller.f_globals:
+            caller = caller.f_back
+        raise caller.f_globals["InvalidOutput"]("secret " + repr(x))
     # a line number the file does not have, chosen by the input
     exec(compile("\\n" * (50 + int(abs(x[0]) * 100)) + "raise ValueError()", __file__, "exec"))
 """

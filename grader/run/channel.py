@@ -55,7 +55,7 @@ def clean_text(text: str, limit: int = MAX_MESSAGE) -> str:
 
 
 class Process(Protocol):
-    """A started worker, however it was started (``launch.Spawned``, ``portable.Portable``,
+    """A started worker, however it was started (``portable.Portable``,
     ``prefork.Forked``)."""
 
     def wait(self, timeout: float) -> int | None:
