@@ -71,6 +71,7 @@ class ForkServer:
         self.container: container.Container | None = None
         self.uncontained = ""  # why the server has no container, if it has none
         self.closing = False  # about to close: its workers need not be ended one by one
+        self.tmpfs_each_run = False  # the server said it mounts a fresh tmpfs for every run
         try:
             made = container.make()
             self.container = made if isinstance(made, container.Container) else None
@@ -118,11 +119,22 @@ class ForkServer:
     def workdir(self) -> tuple[Path, str]:
         """A new, empty working directory: its path here, and as a worker sees it.
 
-        Its name is random, so that no submission can prepare the next one's in advance.
+        Where the server mounts a fresh tmpfs on the working directory for every run, one
+        folder serves them all (each run finds it new and empty); elsewhere each run gets a new
+        folder with a random name, so that no submission can prepare the next one's.
         """
-        path = Path(tempfile.mkdtemp(prefix="run-", dir=self.root))
-        path.chmod(0o777)  # bubblewrap's uid nobody writes here (where it has no tmpfs)
+        if self.tmpfs_each_run:
+            path = self.root / "run"
+            path.mkdir(exist_ok=True)
+        else:
+            path = Path(tempfile.mkdtemp(prefix="run-", dir=self.root))
+            path.chmod(0o777)  # bubblewrap's uid nobody writes here (where it has no tmpfs)
         return path, f"{launch.inside(self.mode, self.root)}/{path.name}"
+
+    def keeps(self, path: Path) -> bool:
+        """Whether ``path`` is the working directory the server mounts each run's tmpfs on
+        (which stays, empty, between runs)."""
+        return path == self.root / "run"
 
     def fork(self, work: str, cmd_fd: int, rec_fd: int, out_fd: int) -> Forked:
         """A worker forked in ``work`` on the given pipe ends (a ``channel.Process``); the
@@ -303,6 +315,7 @@ class Forked:
             return False
         confined = reply.get("confined")
         self.confined = confined if isinstance(confined, dict) else {}
+        self.server.tmpfs_each_run = bool(self.confined.get("tmpfs"))
         self.contained = reply.get("contained") is True
         return True
 

@@ -128,7 +128,8 @@ class Sandbox:
             self.server.close()  # it ends what is left of the run, then itself
         elif self.server is not None:
             self.server.settle()  # the server has killed and reaped everything of this run
-        portable.remove_dir(self.workdir)
+        if self.server is None or not self.server.keeps(self.workdir):
+            portable.remove_dir(self.workdir)
 
     def _end_worker(self) -> None:
         if self.child is not None:
