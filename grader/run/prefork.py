@@ -86,6 +86,8 @@ class ForkServer:
         """How the server confines each worker (``confine.py``): a dedicated uid when it runs as
         root in process mode (bubblewrap's namespaces hold no capability to switch with)."""
         plan: dict[str, Any] = {"tmpfs": WORKDIR_SIZE}
+        # what a run's tmpfs must not cover: an interpreter or a venv may live under /tmp
+        plan["keep"] = launch.readable_paths()
         self.binds: list[tuple[str, str]] = []  # the container's folders, inside bubblewrap
         if self.container is not None:
             procs = []

@@ -13,7 +13,9 @@ in every worker it forks, right after the fork and before the worker reads the s
   by covering it with a small tmpfs that holds only the entries on the way.
 * ``tmpfs``: bytes of each run's working directory, a fresh tmpfs of that size (0: the directory
   as it is), so that filling it costs only that run; it also covers ``/tmp``, ``/var/tmp`` and
-  ``/dev/shm`` for the run, and is gone with everything in it when the run ends.
+  ``/dev/shm`` for the run (but not one that holds a path of ``keep``, such as a virtual
+  environment under ``/tmp``: Landlock still keeps writes out of it), and is gone with
+  everything in it when the run ends.
 
 The server takes, where the kernel allows it, IPC, network and mount namespaces of its own (as
 root directly; otherwise inside a new user namespace that maps only its own uid): no network is
@@ -129,9 +131,14 @@ def mount_run(plan: dict[str, Any], workdir: str) -> list[str]:
     except OSError:
         return []
     mounted = [workdir]
+    keep = [os.path.realpath(p) for p in plan.get("keep", ())]
     for shared in SHARED_DIRS:
-        if os.path.isdir(shared) and not _under(
-            os.path.realpath(workdir), os.path.realpath(shared)
+        folder = os.path.realpath(shared)
+        holds_code = any(_under(p, folder) or p == folder for p in keep)  # a venv in /tmp
+        if (
+            os.path.isdir(shared)
+            and not holds_code
+            and not _under(os.path.realpath(workdir), folder)
         ):
             with contextlib.suppress(OSError):  # Landlock still keeps writes inside it
                 _mount(workdir, shared, None, MS_BIND)
