@@ -50,6 +50,20 @@ MODES = [
     pytest.param("portable", id="portable"),
 ]
 PER_PROCESS = "the limit holds per process only: no container"
+# Attacks whose success, where a mode does not stop them, needs the machine's memory, processes
+# or disk at once: on a busy machine they may fail by themselves, so a gap is shown when they
+# break through but not required (where a mode claims to stop them, they must be held).
+RESOURCE_BOUND = frozenset({"fork_memory", "fork_bomb", "fills_the_disk"})
+
+
+def expected(name: str, gap: object) -> set[str]:
+    """What the attack may print: ``held`` where the mode stops it; ``BROKEN`` where it does not
+    (or either, for an attack that needs resources a busy machine may not give it)."""
+    if not gap:
+        return {"held"}
+    return {"held", "BROKEN"} if name in RESOURCE_BOUND else {"BROKEN"}
+
+
 # What each mode does not stop, and why (everything else is held in it).
 GAPS = {
     "uncontained": {"fork_memory": PER_PROCESS}
@@ -204,7 +218,7 @@ def test_attack(
         if name == "sockets_reach_out":
             received = listeners.received()
             assert (received != []) == (got == "BROKEN"), (received, results[-1].output)
-        assert got == ("BROKEN" if gap else "held"), results[-1].output
+        assert got in expected(name, gap), results[-1].output
         if not gap:
             assert all(r.error is None or r.error.kind.value == "memory_limit" for r in results)
             assert machine_holds_nothing_of(key) == []
@@ -508,7 +522,7 @@ def test_as_a_normal_user(
     printed = str(last["printed"])
     match = re.search(rf"^redteam {name}: (held|BROKEN)\b", printed, flags=re.M)
     got = "held" if match is None and last["error"] == "memory_limit" else match and match[1]
-    assert got == ("BROKEN" if name in NOBODY_GAPS else "held"), printed
+    assert got in expected(name, NOBODY_GAPS.get(name)), printed
     assert "no container" in str(last["isolation"])  # and says what that loses:
     assert last["per_process_only"] == ["memory", "processes", "cpu time"]
     assert "own IPC, network and mount namespaces" in str(last["isolation"])
