@@ -242,15 +242,20 @@ class ForkServer:
 
     def _stop(self, patient: bool = False) -> None:
         self._abandon()
-        if self.control is not None:
-            self.control.close()  # the server ends its workers and exits at the end of input
-            self.control = None
+        self.wind_down()
         if self.proc is not None:
             if patient:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     self.proc.wait(EXIT_TIME)
             launch.stop(self.proc)
             self.proc = None
+
+    def wind_down(self) -> None:
+        """Tell the server to end everything it started and exit (``close`` waits for that)."""
+        self.settle()
+        if self.control is not None:
+            self.control.close()  # the server ends its workers and exits at the end of input
+            self.control = None
 
     def close(self) -> None:
         self.settle()

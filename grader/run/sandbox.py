@@ -177,6 +177,10 @@ class Sandbox:
             failure = self._finish()
             if failure is not None:
                 outcomes = [Outcome.not_run(c) for c in cases]
+        if self.owned and self.server is not None:  # a server for this run alone: it ends all
+            self.server.closing = True  # it started and exits while the outcomes are judged
+            self._end_worker()
+            self.server.wind_down()
         return Run(
             failure,
             tuple(outcomes),
