@@ -28,11 +28,10 @@ import contextlib
 import itertools
 import os
 import signal
-import socket
 import time
 from pathlib import Path
 
-from grader.run import capabilities
+from grader.run import capabilities, control
 from grader.run.capabilities import CgroupBase
 
 PROCESSES = 64  # processes and threads a run may add, all together
@@ -241,17 +240,15 @@ class UidSlot:
     """A dedicated uid held by this process until ``release`` (or its death)."""
 
     def __init__(self) -> None:
-        self.lock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         start = os.getpid() % UID_SLOTS
         for slot in range(UID_SLOTS):
             uid = UID_BASE + (start + slot) % UID_SLOTS
             try:
-                self.lock.bind(f"\0grader-uid-{uid}")
+                self.lock = control.lock(f"grader-uid-{uid}")
             except OSError:
                 continue
             self.uid = uid
             return
-        self.lock.close()
         raise OSError("every dedicated uid is in use")
 
     def release(self) -> None:

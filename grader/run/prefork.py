@@ -23,7 +23,6 @@ import os
 import select
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 from collections import deque
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.run import container, launch
+from grader.run.control import Socket, pid_of, receive, send, socketpair
 
 REPLY_TIME = 5.0  # seconds for the server to answer a request
 BOOT_TIME = 30.0  # seconds for the server to import numpy, on a busy machine
@@ -63,7 +63,7 @@ class ForkServer:
         self.mode = mode
         self.root = Path(tempfile.mkdtemp(prefix="grader-job-"))
         self.proc: subprocess.Popen[bytes] | None = None
-        self.control: socket.socket | None = None
+        self.control: Socket | None = None
         self.queue: deque[Pending] = deque()  # posted, reply not read yet, in order
         self.generation = 0  # starts of the server: a worker dies with the server it came from
         self.forks = itertools.count(1)
@@ -105,7 +105,7 @@ class ForkServer:
         return plan
 
     def _start(self) -> None:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        ours, theirs = socketpair()
         try:
             fds = {"ctl-fd": theirs.fileno()}
             options = ["--plan", json.dumps(self.plan)]
@@ -167,7 +167,7 @@ class ForkServer:
         if self.control is None:
             raise ServerGone("the fork server is not running")
         try:
-            socket.send_fds(self.control, [json.dumps(message).encode()], list(fds))
+            send(self.control, json.dumps(message).encode(), fds)
         except OSError as exc:
             raise ServerGone(f"the fork server is gone ({exc.strerror})") from None
         pending = Pending(extra_time, then)
@@ -218,7 +218,7 @@ class ForkServer:
         wait = (BOOT_TIME if self.booting else REPLY_TIME) + extra_time
         try:
             ready, _, _ = select.select([control], [], [], wait)
-            raw, fds, _, _ = socket.recv_fds(control, 1 << 16, 1) if ready else (b"", [], 0, None)
+            raw, fds = receive(control) if ready else (b"", [])
         except OSError as exc:
             raise ServerGone(f"the fork server is gone ({exc.strerror})") from None
         if not raw:
@@ -307,7 +307,7 @@ class Forked:
         reply = self.pending.reply
         for fd in self.pending.fds:
             if self.pid is None:
-                self.pid = _pid_of(fd)
+                self.pid = pid_of(fd)
             os.close(fd)
         self.pending.fds = []
         if reply is None or self.generation != self.server.generation:
@@ -380,19 +380,6 @@ class Forked:
 
     def exit_signal(self, code: int) -> int | None:
         return -code if code < 0 else None
-
-
-def _pid_of(pidfd: int) -> int | None:
-    """The pid, in this process's PID namespace, of the process a pidfd refers to."""
-    try:
-        with open(f"/proc/self/fdinfo/{pidfd}") as info:
-            for line in info:
-                if line.startswith("Pid:"):
-                    pid = int(line.split()[1])
-                    return pid if pid > 0 else None
-    except (OSError, ValueError):
-        pass
-    return None
 
 
 def _status(reply: dict[str, Any]) -> int | None:
