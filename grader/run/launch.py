@@ -48,6 +48,7 @@ CHILD_CODE = (
     WORKER.with_name("calls.py"),
     WORKER.with_name("codec.py"),
     WORKER.with_name("confine.py"),
+    WORKER.with_name("server.py"),
 )
 INSIDE = "/grader"  # where the working directory and the worker appear inside bubblewrap
 MODES = SANDBOX_MODES  # what may be asked for (--sandbox)

@@ -1,4 +1,4 @@
-"""The grader's side of a fork server (``forkserver.py``): start it, have it fork workers.
+"""The grader's side of a fork server (``child/server.py``): start it, have it fork workers.
 
 Every worker of the Linux modes is forked by a fork server: a batch job and ``grader watch`` keep
 one for all their submissions; a single ``grader grade`` starts one for its run (its ``Sandbox``

@@ -1,6 +1,6 @@
 """Giving up privileges and shared resources before a submission's code exists in the process.
 
-Loaded by the fork server (``forkserver.py``), standard library only (Linux, through ctypes).
+Loaded by the fork server (``server.py``), standard library only (Linux, through ctypes).
 ``prepare`` runs once in the server, ``mount_run``/``unmount_run`` around each run, ``confine``
 in every worker it forks, right after the fork and before the worker reads the submission. A
 ``plan`` comes from the grader:

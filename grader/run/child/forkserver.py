@@ -1,54 +1,23 @@
-"""The fork server: imports numpy and the worker once, then forks one worker per submission.
+"""The fork server's entry point: ``python -I forkserver.py --ctl-fd N --plan JSON``.
 
-Batch grading runs one of these per job (``python -I forkserver.py --ctl-fd N``, isolated by
-``launch`` exactly like a worker: same namespaces, uid, environment and read-only view). A fork
-costs a few milliseconds where a new interpreter that imports numpy costs a few hundred. It never
-computes anything with numpy (no BLAS call before a fork) and never receives an expected value,
-a reference or a result: only requests to fork, each with the three pipe ends of the new worker.
-
-Protocol on the control socket (AF_UNIX, SOCK_SEQPACKET, one JSON object per message; every
-request gets one reply, in order):
-
-* ``{"op": "fork", "id": N, "workdir": DIR}`` with three descriptors (commands, records,
-  output): fork worker N, which runs in DIR and talks through them, confined as the server's
-  plan says (``confine.py``: namespaces, a tmpfs working directory, a dedicated uid, no
-  capabilities, seccomp) before it reads anything; reply ``{"kind": "forked", "pid": P,
-  "confined": REPORT}`` with a pidfd of it (the grader learns its pid outside a PID namespace
-  from that) once it has said how it was confined, or ``"refused": WHY`` when it could not be
-  (it exits without running anything).
-* ``{"op": "wait", "id": N, "timeout": T}``: reply ``{"kind": "status", "status": S}`` once N
-  has ended (S as ``subprocess`` reports it: the exit code, or minus the signal), or ``null``
-  after T seconds.
-* ``{"op": "end", "id": N}``: kill N's process group and every other process left behind (the
-  server is their child subreaper), reap them, reply ``{"kind": "status", "status": S}``.
-
-The server dies with its parent (PDEATHSIG), and its workers die with it. ``--plan JSON`` is the
-grader's confinement plan (``confine.py``), applied to every worker; as root, the server first
-prepares a mount namespace of its own in which the workers' dedicated uid reaches the interpreter.
+The server itself is ``server.py`` (its protocol is described there), loaded from its compiled
+form: a script is compiled again on every start, a module once. Before it loads (and imports
+numpy), the server starts moving itself into its container, beside the import: the kernel takes
+milliseconds to move a process, and every worker forked later is born inside. Standard library
+only, like everything in this folder.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import gc
-import importlib.util
 import json
-import os
-import select
-import signal
-import socket
 import sys
 import threading
-import time
+from importlib.util import module_from_spec, spec_from_file_location
 from pathlib import Path
-from typing import Any
 
 
 def _enter_container(procs: list[str], done: list[bool]) -> None:
-    """Move this process into its container (``cgroup.procs`` files, as seen from here): every
-    worker forked later is born inside. The kernel takes milliseconds to move a process, so
-    this runs beside the import of numpy."""
+    """Move this process into its container (``cgroup.procs`` files, as seen from here)."""
     try:
         for path in procs:
             with open(path, "w") as f:
@@ -58,245 +27,17 @@ def _enter_container(procs: list[str], done: list[bool]) -> None:
         done.append(False)
 
 
-PLAN: dict[str, Any] = (
-    json.loads(sys.argv[sys.argv.index("--plan") + 1]) if "--plan" in sys.argv else {}
-)
-CONTAINED: list[bool] = []
-_entering = threading.Thread(target=_enter_container, args=(PLAN.get("cgroup", []), CONTAINED))
-_entering.start()
-
-import numpy  # noqa: E402, F401  (imported once here, inherited by every fork)
-
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-KILL_TIME = 5.0  # seconds to kill what a submission left before giving up (and exiting)
-CMD_FD, REC_FD = 3, 4  # where a worker finds its two channels
-
-
-def _load(name: str) -> Any:
-    """A module of this folder, loaded by path: the server runs as a script, not a package."""
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-worker = _load("worker")
-confine = _load("confine")
-
-
-def _status(raw: int) -> int:
-    return -os.WTERMSIG(raw) if os.WIFSIGNALED(raw) else os.WEXITSTATUS(raw)
-
-
-class Server:
-    def __init__(self, control: socket.socket, libc: ctypes.CDLL, plan: dict[str, Any]) -> None:
-        self.control = control
-        self.libc = libc
-        self.plan = plan
-        self.ended: dict[int, int] = {}  # pid -> status, for workers reaped before asked
-        self.pids: dict[int, int] = {}  # the grader's number for a worker -> its pid
-        self.mounts: dict[int, list[str]] = {}  # the grader's number for a run -> its tmpfs
-        self.prepared = confine.prepare(plan)  # namespaces of its own, the uid's way in
-
-    def serve(self) -> None:
-        while True:
-            try:
-                raw, fds, _, _ = socket.recv_fds(self.control, 1 << 16, 3)
-            except OSError:
-                raw, fds = b"", []
-            if not raw:  # the grader went away: take everything with us
-                self.kill_all()
-                os._exit(0)
-            request: dict[str, Any] = json.loads(raw)
-            op = request["op"]
-            passed: list[int] = []
-            if op == "fork":
-                mounted = (
-                    confine.mount_run(self.plan, request["workdir"])
-                    if self.prepared["namespaces"]
-                    else []
-                )
-                pid, confined = self.fork(fds, request["workdir"])
-                self.pids[request["id"]] = pid
-                self.mounts[request["id"]] = mounted
-                if isinstance(confined.get("confined"), dict):
-                    confined["confined"].update(
-                        namespaces=self.prepared["namespaces"],
-                        tmpfs=int(self.plan.get("tmpfs") or 0) if mounted else 0,
-                        problems=self.prepared["problems"] + confined["confined"]["problems"],
-                    )
-                reply: dict[str, Any] = {"kind": "forked", "pid": pid, **confined}
-                reply["contained"] = bool(CONTAINED and CONTAINED[0])
-                with contextlib.suppress(OSError):
-                    passed.append(os.pidfd_open(pid))
-            else:
-                for fd in fds:
-                    os.close(fd)
-                pid = self.pids.get(request["id"], 0)
-                if op == "wait":
-                    reply = {"kind": "status", "status": self.wait(pid, request["timeout"])}
-                else:
-                    self.pids.pop(request["id"], None)
-                    reply = {"kind": "status", "status": self.end(pid)}
-                    confine.unmount_run(self.mounts.pop(request["id"], []))
-            try:
-                socket.send_fds(self.control, [json.dumps(reply).encode()], passed)
-            except OSError:  # the grader went away: take everything with us
-                self.kill_all()
-                os._exit(0)
-            for fd in passed:
-                os.close(fd)
-
-    def fork(self, fds: list[int], workdir: str) -> tuple[int, dict[str, Any]]:
-        """A confined worker in ``workdir``: its pid, and ``{"confined": REPORT}`` or
-        ``{"refused": WHY}`` (then it is gone without having run anything)."""
-        sys.stdout.flush()
-        sys.stderr.flush()
-        server = os.getpid()
-        said, say = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.close(said)
-                _become_worker(fds, workdir, server, self.libc, self.plan, say)
-            finally:
-                os._exit(70)
-        os.close(say)
-        for fd in fds:
-            os.close(fd)
-        with os.fdopen(said, "rb") as pipe:
-            raw = pipe.read(1 << 16)  # until the worker closes its end: confined, or gone
-        try:
-            report = json.loads(raw)
-        except ValueError:
-            report = {"refused": "the worker ended before it was confined"}
-        return pid, report if isinstance(report, dict) else {"refused": "malformed report"}
-
-    def wait(self, pid: int, timeout: float) -> int | None:
-        if pid <= 0:
-            return -signal.SIGKILL
-        deadline = time.monotonic() + timeout
-        try:
-            ended = os.pidfd_open(pid)  # readable once the process has ended
-        except OSError:
-            ended = None
-        try:
-            while True:
-                if pid in self.ended:
-                    return self.ended[pid]
-                try:
-                    done, raw = os.waitpid(pid, os.WNOHANG)
-                except ChildProcessError:
-                    return self.ended.get(pid, -signal.SIGKILL)
-                if done:
-                    self.ended[pid] = _status(raw)
-                    continue
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return None
-                select.select(
-                    [] if ended is None else [ended],
-                    [],
-                    [],
-                    min(left, 0.002 if ended is None else 0.05),
-                )
-        finally:
-            if ended is not None:
-                os.close(ended)
-
-    def end(self, pid: int) -> int:
-        if pid <= 0:  # not a worker of ours: there is nothing of it to end
-            self.kill_all()
-            return -signal.SIGKILL
-        if pid not in self.ended:  # not reaped yet, so its group id cannot have been reused
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
-        self.kill_all(keep=pid)
-        status = self.wait(pid, 5.0)
-        self.kill_all()
-        self.ended.pop(pid, None)
-        return status if status is not None else -signal.SIGKILL
-
-    def kill_all(self, keep: int | None = None) -> None:
-        """Kill and reap every child: workers, and whatever their processes left behind.
-
-        A server that cannot empty itself in ``KILL_TIME`` (a fork bomb outrunning it) exits:
-        the grader starts a fresh one, and its PID namespace or subreaper takes the rest.
-        """
-        deadline = time.monotonic() + KILL_TIME
-        while True:  # killing one may re-parent its children to us
-            children = [p for p in _children() if p != keep]
-            if not children:
-                return
-            if time.monotonic() > deadline:
-                os._exit(75)
-            for pid in children:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
-            for pid in children:
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(pid, 0)
-
-
-def _children() -> list[int]:
-    pids: list[int] = []
-    for task in os.listdir("/proc/self/task"):
-        with contextlib.suppress(OSError, ValueError):
-            pids += [int(p) for p in Path(f"/proc/self/task/{task}/children").read_text().split()]
-    return pids
-
-
-def _become_worker(
-    fds: list[int], workdir: str, server: int, libc: ctypes.CDLL, plan: dict[str, Any], say: int
-) -> None:
-    """In the forked child: a fresh session, confined (``confine.py``; what held is said on
-    ``say``), in its working directory, with its channels; then the worker."""
-    import fcntl  # Linux, like everything here (the grader starts a fork server nowhere else)
-
-    os.setsid()
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != server:  # the server died before the line above: so do we
-        os._exit(0)
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD):
-        signal.signal(sig, signal.SIG_DFL)
-    try:
-        report = {"confined": confine.confine(plan, workdir)}
-    except (confine.Refused, OSError) as exc:
-        report = {"refused": str(exc)}
-    os.write(say, json.dumps(report).encode())
-    os.close(say)
-    if "refused" in report:
-        os._exit(71)
-    # first out of the way of the numbers they are going to, then into place
-    cmd, rec, out = (fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in fds)
-    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-    os.dup2(out, 1)
-    os.dup2(out, 2)
-    os.dup2(cmd, CMD_FD)
-    os.dup2(rec, REC_FD)
-    os.closerange(REC_FD + 1, os.sysconf("SC_OPEN_MAX"))  # the control socket among them
-    os.environ.update(HOME=workdir, TMPDIR=workdir)
-    worker.main(["--cmd-fd", str(CMD_FD), "--rec-fd", str(REC_FD)])
-
-
 def main(argv: list[str]) -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    control = socket.socket(fileno=int(argv[argv.index("--ctl-fd") + 1]))
-    plan = PLAN
-    _entering.join()  # in its container (or not) before it forks anything
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no same-uid process may ptrace or read our memory
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the grader to handle
-    # Results of a few MB (a 1000 x 1000 Jacobian) come from and go back to the heap instead of
-    # fresh mmap'd pages that fault in and are zeroed again in every worker: a third less time.
-    libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)
-    libc.mallopt(M_TRIM_THRESHOLD, 256 << 20)
-    libc.malloc_trim(0)  # free heap pages given back: a worker reusing them faults in zeroes,
-    gc.freeze()  # not copies; what is loaded now stays shared with every fork, GC or not
-    Server(control, libc, plan).serve()
+    plan = json.loads(argv[argv.index("--plan") + 1]) if "--plan" in argv else {}
+    contained: list[bool] = []
+    entering = threading.Thread(target=_enter_container, args=(plan.get("cgroup", []), contained))
+    entering.start()
+    spec = spec_from_file_location("server", Path(__file__).with_name("server.py"))
+    assert spec is not None and spec.loader is not None
+    server = module_from_spec(spec)
+    spec.loader.exec_module(server)  # numpy and the worker, imported once for every fork
+    entering.join()  # in its container (or not) before it forks anything
+    server.main(argv, plan, bool(contained and contained[0]))
 
 
 if __name__ == "__main__":
