@@ -72,6 +72,22 @@ def linux_processes() -> str | None:
     return None
 
 
+def can_switch_uid() -> bool:
+    """Whether this process (and so a fork server it starts) may switch to another uid and gid:
+    root with CAP_SETUID and CAP_SETGID (a container may have dropped them)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return False
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return False
+    for line in status.splitlines():
+        if line.startswith("CapEff:"):
+            effective = int(line.split()[1], 16)
+            return bool(effective >> 6 & 1 and effective >> 7 & 1)  # CAP_SETGID, CAP_SETUID
+    return False
+
+
 class BwrapProbe:
     """Whether bubblewrap works here: probed at most once, or told the answer (``assume``:
     ``cache.probe_sandbox`` remembers it between processes)."""

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.run import container, launch
+from grader.run import capabilities, container, launch
 from grader.run.control import Socket, pid_of, receive, send, socketpair
 
 REPLY_TIME = 5.0  # seconds for the server to answer a request
@@ -97,7 +97,7 @@ class ForkServer:
                     folder = Path(f"{launch.INSIDE}/cgroup/{number}")
                 procs.append(str(folder / "cgroup.procs"))
             plan["cgroup"] = procs  # the server moves itself in as it boots
-        if self.mode == "process" and os.geteuid() == 0:
+        if self.mode == "process" and capabilities.can_switch_uid():
             self.slot = container.UidSlot()
             plan.update(uid=self.slot.uid, gid=self.slot.uid)
             plan["reach"] = [*launch.readable_paths(), str(launch.WORKER.parent), str(self.root)]
