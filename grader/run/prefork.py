@@ -85,7 +85,7 @@ class ForkServer:
     def _plan(self) -> dict[str, Any]:
         """How the server confines each worker (``confine.py``): a dedicated uid when it runs as
         root in process mode (bubblewrap's namespaces hold no capability to switch with)."""
-        plan: dict[str, Any] = {"tmpfs": WORKDIR_SIZE}
+        plan: dict[str, Any] = {"tmpfs": WORKDIR_SIZE, "path": launch.search_path()}
         # what a run's tmpfs must not cover: an interpreter or a venv may live under /tmp
         plan["keep"] = launch.readable_paths()
         self.binds: list[tuple[str, str]] = []  # the container's folders, inside bubblewrap
