@@ -92,14 +92,21 @@ class Container:
         Anything else in the group is what an earlier run left (the server ends every run's
         processes, so nothing should be): it is killed first, and counted in ``leftovers``.
         """
-        self.memory = memory
-        present = set(self.processes())
+        present = set(self.processes(everywhere=False))
         if not self.own:
             self.own = present - {worker}
         strays = present - self.own - {worker}
         if strays:
             self.leftovers += len(strays)
             self._kill(keep=self.own | ({worker} if worker else set()))
+        if memory != self.memory:  # the first run (a server serves one problem): set them once
+            self.memory = memory
+            self._limit(memory)
+        self.oom_kills = self._oom_kills()
+        self.cpu_at_start = self._cpu() or 0.0
+
+    def _limit(self, memory: int) -> None:
+        """``memory`` bytes and ``PROCESSES`` tasks on top of the server's own."""
         if self.base.version == 1:
             used = int(self._read("memory", "memory.usage_in_bytes") or 0)
             with contextlib.suppress(OSError):  # a lower limit than memsw's first, then memsw
@@ -114,8 +121,6 @@ class Container:
                 self._write("memory", "memory.swap.max", 0)
         tasks = int(self._read("pids", "pids.current") or 0)
         self._write("pids", "pids.max", tasks + PROCESSES)
-        self.oom_kills = self._oom_kills()
-        self.cpu_at_start = self._cpu() or 0.0
 
     def _oom_kills(self) -> int:
         events = self._read(
@@ -145,9 +150,11 @@ class Container:
         now = self._cpu()
         return None if now is None else now - self.cpu_at_start
 
-    def processes(self) -> list[int]:
+    def processes(self, everywhere: bool = True) -> list[int]:
+        """The processes in the group (in each hierarchy, or only the pids controller's: every
+        process enters all of them at once)."""
         pids: set[int] = set()
-        for folder in self.distinct():
+        for folder in self.distinct() if everywhere else [self.folders["pids"]]:
             with contextlib.suppress(OSError, ValueError):
                 pids |= {int(p) for p in (folder / "cgroup.procs").read_text().split()}
         return sorted(pids)

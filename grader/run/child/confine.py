@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import platform
 import stat
@@ -131,19 +132,27 @@ def mount_run(plan: dict[str, Any], workdir: str) -> list[str]:
     except OSError:
         return []
     mounted = [workdir]
-    keep = [os.path.realpath(p) for p in plan.get("keep", ())]
+    for shared in _covered(tuple(plan.get("keep", ())), workdir):
+        with contextlib.suppress(OSError):  # Landlock still keeps writes inside it
+            _mount(workdir, shared, None, MS_BIND)
+            mounted.append(shared)
+    return mounted
+
+
+@functools.cache
+def _covered(keep: tuple[str, ...], workdir: str) -> list[str]:
+    """The shared folders a run's tmpfs at ``workdir`` covers: neither one that holds it nor
+    one that holds a path of ``keep`` (a virtual environment under /tmp). The same for every
+    run of a server: worked out once."""
+    kept = [os.path.realpath(p) for p in keep]
+    covered = []
     for shared in SHARED_DIRS:
         folder = os.path.realpath(shared)
-        holds_code = any(_under(p, folder) or p == folder for p in keep)  # a venv in /tmp
-        if (
-            os.path.isdir(shared)
-            and not holds_code
-            and not _under(os.path.realpath(workdir), folder)
-        ):
-            with contextlib.suppress(OSError):  # Landlock still keeps writes inside it
-                _mount(workdir, shared, None, MS_BIND)
-                mounted.append(shared)
-    return mounted
+        holds_code = any(_under(p, folder) or p == folder for p in kept)
+        holds_it = _under(os.path.realpath(workdir), folder)
+        if os.path.isdir(shared) and not holds_code and not holds_it:
+            covered.append(shared)
+    return covered
 
 
 def unmount_run(mounted: list[str]) -> None:
