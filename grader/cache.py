@@ -55,15 +55,19 @@ def probe_sandbox(requested: str = "auto") -> None:
     if where is None or key is None:
         return
     entry = where / "bwrap-probe.json"
+
+    def remember(problem: str | None) -> None:
+        _write(entry, json.dumps({"key": key, "problem": problem}).encode())
+
     try:
         record = json.loads(entry.read_bytes())
         problem = record["problem"]
         if record["key"] == key and (problem is None or isinstance(problem, str)):
-            launch.assume(problem)
+            launch.assume(problem, remember)  # corrected if bubblewrap then fails to start
             return
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    _write(entry, json.dumps({"key": key, "problem": launch.bwrap_problem()}).encode())
+    remember(launch.bwrap_problem())
 
 
 @functools.cache

@@ -23,6 +23,7 @@ from grader.problem.catalog import Catalog, catalog
 from grader.problem.spec import Problem, Reader, load_problem
 from grader.problem.yamlmap import load
 from grader.run.child.calls import invoke
+from grader.run.launch import SandboxChanged
 from grader.run.prefork import ForkServer, ServerGone
 from grader.run.sandbox import Sandbox
 from grader.submission.source import (
@@ -50,8 +51,18 @@ def grade(
     """
     if isinstance(sandbox, str):
         cache.probe_sandbox(sandbox)
+    try:
+        return _grade(Path(path), problem, problems, sandbox)
+    except SandboxChanged:  # bubblewrap was remembered working and is not: resolve again
+        requested = sandbox if isinstance(sandbox, str) else sandbox.requested
+        return _grade(Path(path), problem, problems, requested)
+
+
+def _grade(
+    path: Path, problem: str | None, problems: Path | str | None, sandbox: str | Sandbox
+) -> Result:
     with sandbox if isinstance(sandbox, Sandbox) else Sandbox(sandbox) as box:
-        submission = read_submission(Path(path))
+        submission = read_submission(path)
         known = catalog(None if problems is None else Path(problems))
         read = cache.reader(load)
         found = load_problem(known.path(problem or choose_problem(submission, known, read)), read)

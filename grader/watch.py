@@ -67,14 +67,12 @@ def watch(
     A UsageError (no such file, unknown problem, bad spec) is raised before watching starts.
     """
     from grader.cache import probe_sandbox
-    from grader.run import launch
-    from grader.run.prefork import ForkServer
+    from grader.run.launch import SandboxChanged
 
     stop = stop or threading.Event()
     probe_sandbox(sandbox)
-    mode = launch.resolve(sandbox)
     # boots (interpreter, numpy) while the problem loads; the portable mode has no fork server
-    server = ForkServer(mode) if mode != "portable" else None
+    server = _server(sandbox)
     try:
         loaded = _load(path, problem_id, problems, server)
         changed = threading.Event()
@@ -85,7 +83,14 @@ def watch(
         render = _renderer(out, status, color, clear, path)
         last: str | None = None
         while not stop.is_set():
-            last = _regrade(path, loaded, render, last)
+            try:
+                last = _regrade(path, loaded, render, last)
+            except SandboxChanged as exc:  # bubblewrap stopped working: what works now
+                render(None, f"{exc}; changing modes")
+                if server is not None:
+                    server.close()
+                server = loaded.server = _server(sandbox)
+                continue
             while not changed.wait(0.2):  # a timeout, so that Ctrl-C is seen promptly
                 if stop.is_set():
                     return
@@ -94,6 +99,15 @@ def watch(
         stop.set()
         if server is not None:
             server.close()
+
+
+def _server(sandbox: str) -> ForkServer | None:
+    """A fork server in the mode ``sandbox`` resolves to now; None in the portable mode."""
+    from grader.run import launch
+    from grader.run.prefork import ForkServer
+
+    mode = launch.resolve(sandbox)
+    return ForkServer(mode) if mode != "portable" else None
 
 
 def _load(

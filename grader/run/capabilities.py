@@ -20,6 +20,7 @@ import select
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,19 +91,34 @@ def can_switch_uid() -> bool:
 
 class BwrapProbe:
     """Whether bubblewrap works here: probed at most once, or told the answer (``assume``:
-    ``cache.probe_sandbox`` remembers it between processes)."""
+    ``cache.probe_sandbox`` remembers it between processes). A told answer can be wrong (the
+    machine changed in a way its key does not see): ``recheck`` probes for real then."""
 
     def __init__(self) -> None:
         self.known = False
         self.problem: str | None = None  # None: it works; else why not
+        self.told: Callable[[str | None], None] | None = None  # set while the answer is told
 
     def answer(self) -> str | None:
         if not self.known:
             self.problem, self.known = _probe_bwrap(), True
         return self.problem
 
-    def assume(self, problem: str | None) -> None:
-        self.problem, self.known = problem, True
+    def assume(self, problem: str | None, correct: Callable[[str | None], None]) -> None:
+        """Take ``problem`` as the answer; ``correct`` hears the real one if a recheck finds
+        that it was wrong."""
+        self.problem, self.known, self.told = problem, True, correct
+
+    def recheck(self) -> str | None:
+        """After bubblewrap failed to start: why it no longer works, when the answer was told
+        (not probed in this process) and a probe now finds it broken; else None (the failure
+        is not the probe's to explain). The answer is probed for real from then on."""
+        correct, self.told = self.told, None
+        if correct is None or self.problem is not None:
+            return None
+        self.problem = _probe_bwrap()
+        correct(self.problem)
+        return self.problem
 
 
 @functools.cache

@@ -29,6 +29,7 @@ import signal
 import site
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from grader.errors import UsageError
@@ -54,9 +55,23 @@ INSIDE = "/grader"  # where the working directory and the worker appear inside b
 MODES = SANDBOX_MODES  # what may be asked for (--sandbox)
 
 
-def assume(problem: str | None) -> None:
-    """Take ``problem`` as the probe's answer (None: bubblewrap works), found out earlier."""
-    capabilities.bwrap_probe().assume(problem)
+class SandboxChanged(Exception):
+    """Bubblewrap was remembered as working here and no longer does (the message says why):
+    the probe's answer is corrected, so resolving the mode again picks what works now."""
+
+
+def assume(problem: str | None, correct: Callable[[str | None], None]) -> None:
+    """Take ``problem`` as the probe's answer (None: bubblewrap works), found out earlier;
+    ``correct`` hears the real answer if bubblewrap then fails to start (``recheck``)."""
+    capabilities.bwrap_probe().assume(problem, correct)
+
+
+def recheck() -> None:
+    """After a bubblewrap worker failed to start: raise SandboxChanged if the remembered
+    answer was wrong; return if the failure has another cause."""
+    problem = capabilities.bwrap_probe().recheck()
+    if problem is not None:
+        raise SandboxChanged(f"bubblewrap was remembered as working here, but {problem}")
 
 
 def probe_key() -> str | None:

@@ -69,6 +69,7 @@ class Sandbox:
         With a ``server`` (batch grading), workers are forked by it, in its isolation mode.
         Every limit is measured on ``clock``; ``on_outcome`` hears of each case as it ends.
         """
+        self.requested = sandbox  # what was asked for (the server's mode, with a server)
         self.mode = server.mode if server else launch.resolve(sandbox)
         self.owned = server is None and self.mode != "portable"  # a server for this run alone
         self.server = ForkServer(self.mode) if self.owned else server
@@ -259,6 +260,8 @@ class Sandbox:
             child.kill()
             refused = getattr(child.proc, "refused", None)
             if refused:
+                if self.mode == "bubblewrap":
+                    launch.recheck()  # SandboxChanged: bubblewrap was remembered working
                 message = f"the sandbox could not be set up for it: {refused}"
                 return SubmissionError(ErrorKind.CRASHED, message, None)
             if stop.verdict is Verdict.TIME_LIMIT:
