@@ -139,7 +139,9 @@ def search_path() -> list[str]:
 
 
 def readable_paths() -> list[str]:
-    """What the worker must be able to read: the interpreter, its libraries, site-packages."""
+    """What the worker must be able to read: the interpreter, its libraries, site-packages
+    (the user's too, where Python reads it) and the folder numpy is imported from, wherever a
+    .pth file put it."""
     paths = {
         sys.prefix,
         sys.base_prefix,
@@ -147,10 +149,24 @@ def readable_paths() -> list[str]:
         sys.base_exec_prefix,
         str(Path(sys.executable).resolve().parent),
         *site.getsitepackages(),
+        *_numpy_folder(),
     }
+    if site.ENABLE_USER_SITE and site.getusersitepackages() in sys.path:
+        paths.add(site.getusersitepackages())
     for system in ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/etc/ld.so.cache"):
         paths.add(system)
     return sorted(p for p in paths if os.path.exists(p))
+
+
+@functools.cache
+def _numpy_folder() -> tuple[str, ...]:
+    """The entry of ``sys.path`` numpy comes from (found, not imported), if any."""
+    import importlib.util
+
+    found = importlib.util.find_spec("numpy")
+    if found is None or found.origin is None:
+        return ()
+    return (str(Path(found.origin).parent.parent),)
 
 
 def command(
