@@ -52,21 +52,8 @@ def render(result: Result, *, color: bool = False, report_path: str | None = Non
         for case in result.examples:
             out += _example(case, paint, shown)
         out.append("")
-    hidden = result.hidden
-    if hidden and result.error is None:
-        passed = sum(c.verdict is Verdict.PASSED for c in hidden)
-        style = "green" if passed == len(hidden) else "red"
-        out.append(f"Hidden cases: {paint(f'{passed} of {len(hidden)} passed', style)}")
-        overfit = findings.examples_only(result.cases)
-        if overfit:
-            advice = findings.EXAMPLES_ONLY[0].upper() + findings.EXAMPLES_ONLY[1:] + "."
-            out += [paint(f"  {line}", "yellow") for line in _wrap(advice)]
-        for group in findings.groups(hidden)[:MAX_HIDDEN_LISTED]:
-            out += _group(group, paint, None if overfit else group.hint, shown)
-        more = findings.groups(hidden)[MAX_HIDDEN_LISTED:]
-        if more:
-            out.append(f"  … and {sum(g.count for g in more)} more failing cases")
-        out.append("")
+    if result.hidden and result.error is None:
+        out += [*_hidden(result, paint, shown), ""]
     if result.output_dropped:
         out += [
             paint(
@@ -85,6 +72,25 @@ def render(result: Result, *, color: bool = False, report_path: str | None = Non
         f"{verdict} · {result.problem}"
     )
     return "\n".join(out) + "\n"
+
+
+def _hidden(result: Result, paint: Callable[[str, str], str], shown: set[str]) -> list[str]:
+    """The hidden cases: how many passed, then the failing ones grouped (no data of theirs)."""
+    hidden = result.hidden
+    passed = sum(c.verdict is Verdict.PASSED for c in hidden)
+    style = "green" if passed == len(hidden) else "red"
+    out = [f"Hidden cases: {paint(f'{passed} of {len(hidden)} passed', style)}"]
+    overfit = findings.examples_only(result.cases)
+    if overfit:
+        advice = findings.EXAMPLES_ONLY[0].upper() + findings.EXAMPLES_ONLY[1:] + "."
+        out += [paint(f"  {line}", "yellow") for line in _wrap(advice)]
+    groups = findings.groups(hidden)
+    for group in groups[:MAX_HIDDEN_LISTED]:
+        out += _group(group, paint, None if overfit else group.hint, shown)
+    more = groups[MAX_HIDDEN_LISTED:]
+    if more:
+        out.append(f"  … and {sum(g.count for g in more)} more failing cases")
+    return out
 
 
 def _group(
