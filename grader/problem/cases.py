@@ -13,11 +13,11 @@ import math
 import random
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -68,6 +68,21 @@ def derived_limit(reference_seconds: float) -> float:
     return max(TIME_FLOOR, math.ceil(reference_seconds * TIME_MULTIPLIER * 10) / 10)
 
 
+class _Draft(NamedTuple):
+    """A case as the spec or a generator gives it, before its expected value is computed."""
+
+    name: str
+    visibility: Visibility
+    args: Mapping[str, Any]
+    call: Mapping[str, Any]
+    result: Part
+    published: Any
+    weight: float
+    time_limit: float | None
+    seed: int | None
+    line: int | None
+
+
 def materialise(problem: Problem, reference: ModuleType | None = None) -> tuple[Case, ...]:
     """All cases in order (examples, hidden, generated), each with its expected value."""
     reference = reference or load_reference(problem)
@@ -77,26 +92,20 @@ def materialise(problem: Problem, reference: ModuleType | None = None) -> tuple[
             message = f"'check_{checker}' is not a function in {problem.reference.name}"
             raise SpecError(problem.path, line, where, message)
     cases: list[Case] = []
+    for draft in _drafts(problem, reference):
+        case = _case(problem, target, len(cases), draft)
+        published = draft.published
+        published = None if published is None else published_node(draft.result, published)
+        limit = draft.time_limit or problem.limits.time_per_case or case.time_limit
+        cases.append(replace(case, published=published, weight=draft.weight, time_limit=limit))
+    return tuple(cases)
 
-    def add(
-        name: str,
-        visibility: Visibility,
-        args: Mapping[str, Any],
-        call: Mapping[str, Any],
-        result: Part,
-        published: Any,
-        weight: float,
-        time_limit: float | None,
-        seed: int | None,
-        where: tuple[Path, int | None],
-    ) -> None:
-        case = _case(problem, target, len(cases), name, visibility, args, call, result, seed, where)
-        published = None if published is None else published_node(result, published)
-        limit = time_limit or problem.limits.time_per_case or case.time_limit
-        cases.append(replace(case, published=published, weight=weight, time_limit=limit))
 
+def _drafts(problem: Problem, reference: ModuleType) -> Iterator[_Draft]:
+    """The spec's cases, then every generator's (a generated case the spec's declarations
+    refuse is a SpecError)."""
     for spec in (*problem.examples, *problem.hidden):
-        add(
+        yield _Draft(
             spec.name,
             Visibility(spec.visibility),
             spec.args,
@@ -106,20 +115,17 @@ def materialise(problem: Problem, reference: ModuleType | None = None) -> tuple[
             spec.weight,
             spec.time_limit,
             spec.seed,
-            (problem.path, spec.line),
+            spec.line,
         )
     for gen in problem.generated:
         for k, args in enumerate(generate(gen, problem, reference)):
             found = case_input(problem, args, gen.check)
             if isinstance(found, Error):
-                raise SpecError(
-                    problem.reference,
-                    None,
-                    gen.generator,
-                    f"case #{k + 1} of the generator: {found}",
-                )
+                message = f"case #{k + 1} of the generator: {found}"
+                raise SpecError(problem.reference, None, gen.generator, message)
             call, result = found
-            add(
+            seed = gen.seed + k if problem.seeded else None
+            yield _Draft(
                 generated_name(gen, k),
                 Visibility.HIDDEN,
                 args,
@@ -128,28 +134,17 @@ def materialise(problem: Problem, reference: ModuleType | None = None) -> tuple[
                 None,
                 gen.weight,
                 gen.time_limit,
-                gen.seed + k if problem.seeded else None,
-                (problem.path, gen.line),
+                seed,
+                gen.line,
             )
-    return tuple(cases)
 
 
-def _case(
-    problem: Problem,
-    target: Any,
-    index: int,
-    name: str,
-    visibility: Visibility,
-    args: Mapping[str, Any],
-    call: Mapping[str, Any],
-    result: Part,
-    seed: int | None,
-    where: tuple[Path, int | None],
-) -> Case:
+def _case(problem: Problem, target: Any, index: int, draft: _Draft) -> Case:
     """A case with its expected value, solved by the reference ``target``; weight 1 and the time
     limit derived from the reference's time (the caller sets what the spec says)."""
-    if seed is not None:
-        call = {**call, "seed": seed}
+    name, args, call, result = draft.name, draft.args, draft.call, draft.result
+    if draft.seed is not None:
+        call = {**call, "seed": draft.seed}
     if problem.is_class:  # the worker reads each script's checked values by their layout
         call = {**call, "result": result.layout()}
     full = None
@@ -158,12 +153,12 @@ def _case(
         if "seed" in call:
             full["seed"] = call["seed"]
     started = time.perf_counter()
-    expected = _solve(target, call, result, name, where)
+    expected = _solve(target, call, result, name, (problem.path, draft.line))
     took = time.perf_counter() - started
     return Case(
         index=index,
         name=name,
-        visibility=visibility,
+        visibility=draft.visibility,
         args=args,
         call=call,
         call_json=encode_args(call),
