@@ -73,20 +73,42 @@ def linux_processes() -> str | None:
     return None
 
 
-def can_switch_uid() -> bool:
-    """Whether this process (and so a fork server it starts) may switch to another uid and gid:
-    root with CAP_SETUID and CAP_SETGID (a container may have dropped them)."""
+def can_switch_uid(first: int, count: int) -> bool:
+    """Whether this process (and so a fork server it starts) may switch to any uid and gid of
+    ``first`` .. ``first + count - 1``: root with CAP_SETUID and CAP_SETGID (a container may have
+    dropped them) in a user namespace that maps all of them (a rootless container maps few: the
+    switch would fail in every worker). False whenever it cannot be told."""
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return False
     try:
         status = Path("/proc/self/status").read_text()
+        uids = Path("/proc/self/uid_map").read_text()
+        gids = Path("/proc/self/gid_map").read_text()
     except OSError:
         return False
-    for line in status.splitlines():
-        if line.startswith("CapEff:"):
-            effective = int(line.split()[1], 16)
-            return bool(effective >> 6 & 1 and effective >> 7 & 1)  # CAP_SETGID, CAP_SETUID
-    return False
+    # the same CapEff field ``child/confine.capable`` reads in the server (stdlib only, apart)
+    effective = next(
+        (line.split()[1] for line in status.splitlines() if line.startswith("CapEff:")), "0"
+    )
+    setid = int(effective, 16) >> 6 & 0b11 == 0b11  # CAP_SETGID (6) and CAP_SETUID (7)
+    return setid and maps(uids, first, count) and maps(gids, first, count)
+
+
+def maps(id_map: str, first: int, count: int) -> bool:
+    """Whether an id map (the text of ``/proc/self/uid_map`` or ``gid_map``: lines of ``inside
+    outside length``) maps every id of ``first`` .. ``first + count - 1``; False for a malformed
+    one."""
+    ranges = []
+    for line in id_map.splitlines():
+        fields = line.split()
+        if len(fields) != 3 or not all(f.isdigit() for f in fields):
+            return False
+        ranges.append((int(fields[0]), int(fields[0]) + int(fields[2])))
+    wanted, end = first, first + count
+    for start, stop in sorted(ranges):  # contiguous ranges may cover it together
+        if start <= wanted < stop:
+            wanted = stop
+    return wanted >= end
 
 
 class BwrapProbe:

@@ -36,7 +36,7 @@ from grader.errors import UsageError
 from grader.model import SANDBOX_MODES
 from grader.problem.catalog import SHIPPED
 from grader.run import capabilities
-from grader.run.capabilities import BWRAP_ISOLATE, NOBODY
+from grader.run.capabilities import BWRAP_ISOLATE
 from grader.run.capabilities import bwrap_problem as bwrap_problem
 
 WORKER = Path(__file__).resolve().parent / "child" / "worker.py"
@@ -292,60 +292,3 @@ def _without(paths: list[str], hidden: Path) -> list[str]:
             continue
         out += _without([str(e) for e in entries], hidden)
     return out
-
-
-def describe(
-    mode: str,
-    landlock: str | None,
-    unenforced: frozenset[str] = frozenset(),
-    confined: dict[str, object] | None = None,
-    contained: str | None = None,
-) -> str:
-    """The isolation of the Linux modes in words, for reports.
-
-    ``unenforced``: the resource limits the worker could not set (none, on Linux);
-    ``confined``: what the fork server's confinement held (``confine.py``'s report);
-    ``contained``: the worker's container in words (``container.describe``).
-    """
-    fenced = (
-        (
-            "Landlock: reads limited to the interpreter and its libraries, writes to the "
-            "working directory, no TCP"
-        )
-        if landlock is None
-        else f"no Landlock ({landlock})"
-    )
-    lacking = "".join(f"; limit not enforced: {name}" for name in sorted(unenforced))
-    parts = [
-        f"bubblewrap (namespaces, uid {NOBODY} in them, no network)"
-        if mode == "bubblewrap"
-        else "process (own session, limits, scrubbed environment)"
-    ]
-    if confined is not None:
-        parts.append(_confinement(confined))
-    if contained:
-        parts.append(contained)
-    return "; ".join([*parts, fenced]) + lacking
-
-
-def _confinement(report: dict[str, object]) -> str:
-    uid = report.get("uid")
-    words = [f"uid {uid}" if uid else "uid 0", "no capabilities, no_new_privs"]
-    words.append("seccomp filter" if report.get("seccomp") else "no seccomp filter")
-    spaces = report.get("namespaces")
-    words.append("own IPC, network and mount namespaces" if spaces else "no namespaces of its own")
-    tmpfs = report.get("tmpfs")
-    if isinstance(tmpfs, int) and tmpfs:
-        words.append(f"working directory: a {tmpfs >> 20} MiB tmpfs")
-    else:
-        words.append("working directory not size-limited (16 MiB per file)")
-    return ", ".join(words)
-
-
-def per_process_only(confined: dict[str, object] | None, contained: bool) -> tuple[str, ...]:
-    """The limits that hold per process only (or, for the disk, per file): what a submission
-    could multiply by starting processes or writing files."""
-    only: tuple[str, ...] = () if contained else ("memory", "processes", "cpu time")
-    if confined is None or not confined.get("tmpfs"):
-        only += ("disk",)
-    return only

@@ -97,7 +97,9 @@ class ForkServer:
                     folder = Path(f"{launch.INSIDE}/cgroup/{number}")
                 procs.append(str(folder / "cgroup.procs"))
             plan["cgroup"] = procs  # the server moves itself in as it boots
-        if self.mode == "process" and capabilities.can_switch_uid():
+        if self.mode == "process" and capabilities.can_switch_uid(
+            container.UID_BASE, container.UID_SLOTS
+        ):
             self.slot = container.UidSlot()
             plan.update(uid=self.slot.uid, gid=self.slot.uid)
             plan["reach"] = [*launch.readable_paths(), str(launch.WORKER.parent), str(self.root)]

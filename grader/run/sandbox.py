@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.model import CaseInput, ErrorKind, Limits, Outcome, Run, SubmissionError, Verdict
-from grader.run import container, launch, portable
+from grader.run import container, held, launch, portable
 from grader.run.channel import (
     CASE_REPLIES,
     FINISH_REPLIES,
@@ -76,6 +76,7 @@ class Sandbox:
         self.clock = clock
         self.on_outcome = on_outcome
         self.landlock: str | None = "not started"  # None once the worker confirms Landlock
+        self.abi = 0  # the Landlock ABI in force in the worker
         self.unenforced: frozenset[str] = frozenset()  # resource limits that do not hold
         self.confined: dict[str, Any] | None = None  # what the fork server's confinement held
         self.contained = False  # whether the worker is in a container (a cgroup)
@@ -106,13 +107,14 @@ class Sandbox:
         if self.mode == "portable":
             return portable.describe(self.unenforced)
         contained = container.describe(self._container())
-        return launch.describe(self.mode, self.landlock, self.unenforced, self.confined, contained)
+        landlock, abi = self.landlock, self.abi
+        return held.describe(self.mode, landlock, abi, self.unenforced, self.confined, contained)
 
     @property
     def per_process_only(self) -> tuple[str, ...]:
         if self.mode == "portable":
             return ("memory", "processes", "cpu time", "disk")
-        return launch.per_process_only(self.confined, self.contained)
+        return held.per_process_only(self.confined, self.contained, self.landlock)
 
     def __enter__(self) -> Sandbox:
         return self
@@ -279,7 +281,9 @@ class Sandbox:
         if header["kind"] == "ready":
             refused = header.get("landlock")
             self.landlock = None if refused is None else clean_text(str(refused), 200)
-            self.unenforced = _unenforced(header.get("unenforced"), child.memory_capped)
+            abi = header.get("abi")
+            self.abi = abi if type(abi) is int and 0 <= abi < 1000 and refused is None else 0
+            self.unenforced = held.unenforced(header.get("unenforced"), child.memory_capped)
             child.drain_output()  # what it printed while importing is the import's, not a case's
             return None
         child.drain_output()
@@ -389,10 +393,3 @@ def _out_of_memory(child: Worker) -> bool:
     """Whether the kernel killed a process of the worker's container for want of memory."""
     check = getattr(child.proc, "out_of_memory", None)
     return bool(check()) if callable(check) else False
-
-
-def _unenforced(names: object, memory_capped: bool) -> frozenset[str]:
-    """The resource limits the worker said it could not set, less what its launcher caps."""
-    known = {"as", "cpu", "fsize", "nofile", "core"}
-    got = frozenset(n for n in names if n in known) if isinstance(names, list) else frozenset()
-    return got - {"as"} if memory_capped else got

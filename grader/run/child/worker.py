@@ -150,6 +150,15 @@ _LL_EXECUTE, _LL_READ_FILE, _LL_READ_DIR = 1 << 0, 1 << 2, 1 << 3
 _LL_FILE_RIGHTS = _LL_EXECUTE | 1 << 1 | _LL_READ_FILE | 1 << 14  # execute, write, read, truncate
 
 
+def _landlock_abi() -> int:
+    """The kernel's Landlock ABI version; 0 where it has none."""
+    import ctypes
+
+    syscall = ctypes.CDLL(None, use_errno=True).syscall
+    syscall.restype = ctypes.c_long
+    return max(0, int(syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))))
+
+
 def _landlock(read: list[str], write: list[str]) -> str | None:
     """Allow reading (and executing) only ``read``, writing only ``write``, connecting nowhere,
     signalling no process outside.
@@ -161,7 +170,7 @@ def _landlock(read: list[str], write: list[str]) -> str | None:
     libc = ctypes.CDLL(None, use_errno=True)
     syscall = libc.syscall
     syscall.restype = ctypes.c_long
-    abi = syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))  # the ABI version
+    abi = _landlock_abi()
     if abi < 1:
         return "Landlock is not available on this kernel"
     handled = (1 << 13) - 1 | (1 << 13 if abi >= 2 else 0) | (1 << 14 if abi >= 3 else 0)
@@ -324,7 +333,8 @@ def main(argv: list[str]) -> None:
     func = _import(channel, setup)
     if func is None:
         os._exit(0)
-    channel.send({"kind": "ready", "landlock": landlock, "unenforced": unenforced})
+    abi = _landlock_abi() if landlock is None else 0  # what is in force: the grader says it
+    channel.send({"kind": "ready", "landlock": landlock, "abi": abi, "unenforced": unenforced})
     while True:
         message = channel.receive()
         if message["op"] == "finish":
