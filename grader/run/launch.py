@@ -258,14 +258,16 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def fence(mode: str, work: str) -> dict[str, list[str]] | None:
-    """What Landlock lets the worker touch: read the interpreter, write ``work`` (as it sees it).
+    """What Landlock lets the worker touch: read the interpreter, write ``work`` (as it sees it)
+    and ``.``: the fork server may have put it in ``/tmp`` instead, when the run's tmpfs covers
+    ``/tmp`` and with it the job's folder that holds ``work`` (``confine.mount_run``).
 
     None in the portable mode, which does not use Landlock.
     """
     if mode == "portable":
         return None
     code = [f"{INSIDE}/{WORKER.name}"] if mode == "bubblewrap" else [str(WORKER)]
-    return {"read": [*_readable(), *code], "write": [work, "/dev/null"]}
+    return {"read": [*_readable(), *code], "write": [work, ".", "/dev/null"]}
 
 
 @functools.cache

@@ -15,7 +15,8 @@ in every worker it forks, right after the fork and before the worker reads the s
   as it is), so that filling it costs only that run; it also covers ``/tmp``, ``/var/tmp`` and
   ``/dev/shm`` for the run (but not one that holds a path of ``keep``, such as a virtual
   environment under ``/tmp``: Landlock still keeps writes out of it), and is gone with
-  everything in it when the run ends.
+  everything in it when the run ends. Where a covered folder holds the working directory (the
+  job's folder under ``/tmp``), the worker works in that folder: it is the same tmpfs.
 
 The server takes, where the kernel allows it, IPC, network and mount namespaces of its own (as
 root directly; otherwise inside a new user namespace that maps only its own uid): no network is
@@ -117,40 +118,45 @@ def prepare(plan: dict[str, Any]) -> dict[str, Any]:
     return report
 
 
-def mount_run(plan: dict[str, Any], workdir: str) -> list[str]:
+def mount_run(plan: dict[str, Any], workdir: str) -> tuple[list[str], str]:
     """In the server, before a run: a tmpfs of ``plan["tmpfs"]`` bytes on ``workdir``, also
-    covering the world-writable folders that do not hold it. Returns what it mounted ([]: no
-    tmpfs, the directory is used as it is)."""
+    covering the world-writable folders (``_covered``). Returns what it mounted ([]: no tmpfs,
+    the directory is used as it is) and where the worker finds the tmpfs: ``workdir``, or the
+    shared folder it now covers when that folder held ``workdir`` (a job folder under /tmp)."""
     size = int(plan.get("tmpfs") or 0)
     if not size:
-        return []
+        return [], workdir
     uid, gid = plan.get("uid"), plan.get("gid")
     owner = f",uid={uid},gid={gid}" if uid is not None else ""
     options = f"size={size},nr_inodes={INODES},mode=0700{owner}"
     try:
         _mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV, options)
     except OSError:
-        return []
-    mounted = [workdir]
-    for shared in _covered(tuple(plan.get("keep", ())), workdir):
-        with contextlib.suppress(OSError):  # Landlock still keeps writes inside it
-            _mount(workdir, shared, None, MS_BIND)
-            mounted.append(shared)
-    return mounted
+        return [], workdir
+    real, mounted, folder = os.path.realpath(workdir), [workdir], workdir
+    run = os.open(workdir, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)  # reached once covered
+    try:
+        for shared in _covered(tuple(plan.get("keep", ()))):
+            with contextlib.suppress(OSError):  # Landlock still keeps writes inside it
+                _mount(f"/proc/self/fd/{run}", shared, None, MS_BIND)
+                mounted.append(shared)
+                folder = shared if _under(real, os.path.realpath(shared)) else folder
+    finally:
+        os.close(run)
+    return mounted, folder
 
 
 @functools.cache
-def _covered(keep: tuple[str, ...], workdir: str) -> list[str]:
-    """The shared folders a run's tmpfs at ``workdir`` covers: neither one that holds it nor
-    one that holds a path of ``keep`` (a virtual environment under /tmp). The same for every
-    run of a server: worked out once."""
+def _covered(keep: tuple[str, ...]) -> list[str]:
+    """The shared folders a run's tmpfs covers: all but one that holds a path of ``keep`` (a
+    virtual environment under /tmp: the interpreter's code). The same for every run of a
+    server: worked out once."""
     kept = [os.path.realpath(p) for p in keep]
     covered = []
     for shared in SHARED_DIRS:
         folder = os.path.realpath(shared)
         holds_code = any(_under(p, folder) or p == folder for p in kept)
-        holds_it = _under(os.path.realpath(workdir), folder)
-        if os.path.isdir(shared) and not holds_code and not holds_it:
+        if os.path.isdir(shared) and not holds_code:
             covered.append(shared)
     return covered
 

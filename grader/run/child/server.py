@@ -95,12 +95,12 @@ class Server:
             op = request["op"]
             passed: list[int] = []
             if op == "fork":
-                mounted = (
+                mounted, folder = (
                     confine.mount_run(self.plan, request["workdir"])
                     if self.prepared["namespaces"]
-                    else []
+                    else ([], request["workdir"])
                 )
-                pid, confined = self.fork(fds, request["workdir"])
+                pid, confined = self.fork(fds, folder)
                 self.pids[request["id"]] = pid
                 self.mounts[request["id"]] = mounted
                 if isinstance(confined.get("confined"), dict):
