@@ -275,3 +275,18 @@ def test_total_time_reached_with_cases_sent_ahead_keeps_what_was_graded(problems
     assert result.error is None
     assert [c.verdict.value for c in result.cases] == ["passed", "passed", "not_run"]
     assert "total time limit" in result.cases[2].message
+
+
+def test_exit_quit_and_help_are_there_as_site_would_add_them(problems: Path, mode: str) -> None:
+    # the fork server starts with python -S: the builtins ``site`` adds come from ``forkserver``
+    said = []
+    for call in ("exit(3)", "quit()"):
+        code = f"""
+            assert callable(help) and "Python" in str(copyright) and callable(credits)
+            def double(x):
+                {call}
+        """
+        result = run(problems, code, mode)
+        assert result.error is None and verdicts(result) == ["runtime_error"] * 3
+        said.append(result.cases[0].message)  # the example's: hidden cases say less
+    assert said[0].startswith("called sys.exit(3)") and said[1].startswith("called sys.exit()")

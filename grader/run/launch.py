@@ -29,6 +29,7 @@ import signal
 import site
 import subprocess
 import sys
+import sysconfig
 from collections.abc import Callable
 from pathlib import Path
 
@@ -128,14 +129,58 @@ def environment(home: str) -> dict[str, str]:
 
 
 def search_path() -> list[str]:
-    """Where the fork server imports from: this interpreter's path, less what a worker may not
-    read (the grader's own folders, a notebook's working directory)."""
+    """Where the fork server imports from: this interpreter's standard library and
+    site-packages (the user's, where Python reads it), the folders their .pth files added and
+    numpy's, in ``sys.path``'s order; never the grader's working directory, script folder or
+    ``PYTHONPATH`` (a module there could shadow one the worker imports), and only what a worker
+    may read."""
+    trusted, stdlib = _installed(), _stdlib()
+    unwanted = _callers_folders()
+    chosen = [
+        p
+        for p in dict.fromkeys(sys.path)
+        if p and (p in trusted or _beneath(p, stdlib) or not _beneath(p, unwanted))
+    ]
+    chosen += [p for p in trusted if p not in chosen]  # site-packages, where -S left them out
     allowed = [Path(p) for p in readable_paths()]
     return [
-        p
-        for p in sys.path
-        if p and os.path.isdir(p) and any(Path(p).is_relative_to(a) for a in allowed)
+        p for p in chosen if os.path.isdir(p) and any(Path(p).is_relative_to(a) for a in allowed)
     ]
+
+
+def _stdlib() -> list[str]:
+    """The standard library's folders (the base interpreter's, for a virtual environment)."""
+    base = {"installed_base": sys.base_prefix, "platbase": sys.base_exec_prefix}
+    return [sysconfig.get_path("stdlib", vars=base), sysconfig.get_path("platstdlib", vars=base)]
+
+
+def _installed() -> list[str]:
+    """Where packages are installed, the user's site-packages where Python reads it, and the
+    folder numpy comes from."""
+    found = [*site.getsitepackages(), *_numpy_folder()]
+    if site.ENABLE_USER_SITE and site.getusersitepackages() in sys.path:
+        found.append(site.getusersitepackages())
+    return found
+
+
+def _callers_folders() -> list[str]:
+    """What the grader's caller put on ``sys.path``: the working directory, the script's folder
+    (``sys.path[0]``: the working directory under ``python -m``, a venv's bin for a console
+    script) and ``PYTHONPATH``."""
+    folders = [os.getcwd()]
+    if sys.path and not sys.flags.safe_path:
+        folders.append(sys.path[0] or os.getcwd())
+    if not sys.flags.ignore_environment:
+        folders += [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return folders
+
+
+def _beneath(path: str, folders: list[str]) -> bool:
+    """Whether ``path`` is one of ``folders`` or inside one (``/`` holds only itself: a working
+    directory of ``/`` does not make the whole system the caller's)."""
+    real = os.path.realpath(path)
+    tops = [os.path.realpath(f) for f in folders]
+    return any(real == top or (top != "/" and real.startswith(top + os.sep)) for top in tops)
 
 
 def readable_paths() -> list[str]:

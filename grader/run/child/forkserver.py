@@ -1,4 +1,4 @@
-"""The fork server's entry point: ``python -I forkserver.py --ctl-fd N --plan JSON``.
+"""The fork server's entry point: ``python -I -S forkserver.py --ctl-fd N --plan JSON``.
 
 The server itself is ``server.py`` (its protocol is described there), loaded from its compiled
 form: a script is compiled again on every start, a module once. Before it loads (and imports
@@ -29,8 +29,9 @@ def _enter_container(procs: list[str], done: list[bool]) -> None:
 
 def _without_site(path: list[str]) -> None:
     """Started with ``-S`` (``site`` and its .pth files cost a start tens of milliseconds): the
-    package folders the grader named, and the builtins ``site`` adds (``exit``, ``quit``,
-    ``help``, ...: a submission may call them)."""
+    package folders the grader named (``launch.search_path``: site-packages and what their .pth
+    files add, never the grader's working directory or PYTHONPATH), and the builtins ``site``
+    adds (``exit``, ``quit``, ``help``, ...: a submission may call them)."""
     sys.path += [p for p in path if p not in sys.path]
     import site
 

@@ -1,7 +1,7 @@
 """The fork server: imports numpy and the worker once, then forks one worker per submission.
 
 Every run of the Linux modes has one (a batch job's serves all its submissions; started as
-``python -I forkserver.py --ctl-fd N --plan JSON``, which loads this module, isolated by
+``python -I -S forkserver.py --ctl-fd N --plan JSON``, which loads this module, isolated by
 ``launch`` exactly like a worker: same namespaces, uid, environment and read-only view). A fork
 costs a few milliseconds where a new interpreter that imports numpy costs a few hundred. It never
 computes anything with numpy (no BLAS call before a fork) and never receives an expected value,
