@@ -212,8 +212,12 @@ def run() -> None:
 
 def _grade(args: argparse.Namespace) -> int:
     from grader.cache import probe_sandbox
+    from grader.run import capabilities
     from grader.run.sandbox import Sandbox
 
+    # it holds expected values: not readable even by a worker of its uid (root that may not
+    # switch uids and holds no capability the worker lacks, as in a container that dropped all)
+    capabilities.private_memory()
     probe_sandbox(args.sandbox)  # remembered: no probe process before the worker's
     sandbox = Sandbox(args.sandbox)  # first, so that the worker boots while the grader loads
     from grader.pipeline import grade

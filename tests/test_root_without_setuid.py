@@ -91,6 +91,11 @@ try:
     said.append("signalled the grader")
 except OSError:
     pass
+try:  # denied even so: the grader holds capabilities the worker has not (commoncap)
+    open(f"/proc/{GRADER_PID}/mem", "rb").close()
+    said.append("opened the grader's memory")
+except OSError:
+    pass
 try:
     open("/etc/shadow").read(1)
     said.append("read /etc/shadow")
@@ -117,6 +122,7 @@ def test_root_without_setuid_reports_what_holds(tmp_path: Path, landlock: bool) 
     isolation, output = str(result["isolation"]), str(result["output"])
     assert result["status"] == "accepted", result["error"]
     assert "uid 0," in isolation and "no uid of its own" in isolation
+    assert "opened the grader's memory" not in output
     if landlock:
         assert "reached: nothing" in output
         assert "keeps root's files, processes and container out of reach" in isolation
