@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.run import capabilities, container
+from grader.run import capabilities, container, held
 
 PROBLEMS = Path(__file__).parent / "hostile" / "problem" / "problems"
 ROOT = os.geteuid() == 0
+PER_PROCESS = ["memory", "processes", "cpu time"]
 SOLUTION = "def double(x):\n    return [2 * v for v in x]\n"
 
 
@@ -134,3 +135,24 @@ def test_root_without_setuid_reports_what_holds(tmp_path: Path, landlock: bool) 
         assert "NOT HELD: root's files and processes are within its reach" in isolation
         assert "it can leave its container" in isolation
         assert result["per_process_only"] == ["memory", "processes", "cpu time"]
+
+
+@pytest.mark.parametrize(
+    ("landlock", "abi", "not_held", "per_process"),
+    [
+        (None, 7, None, []),
+        (None, 5, "NOT HELD: it can signal root's processes", []),
+        ("Landlock is not available on this kernel", 0, "NOT HELD: root's files", PER_PROCESS),
+    ],
+)
+def test_what_a_uid_0_worker_reaches_is_said_by_the_landlock_abi(
+    landlock: str | None, abi: int, not_held: str | None, per_process: list[str]
+) -> None:
+    confined: dict[str, object] = {"uid": 0, "seccomp": "seccomp", "tmpfs": 64 << 20}
+    text = held.describe("process", landlock, abi, frozenset(), confined, "container: cgroup v1")
+    assert "uid 0," in text and "no uid of its own" in text
+    assert (not_held in text) if not_held else ("NOT HELD" not in text)
+    assert list(held.per_process_only(confined, True, landlock)) == per_process
+    dedicated = {**confined, "uid": 1999000001}  # a uid of its own: nothing of the above
+    assert "NOT HELD" not in held.describe("process", landlock, abi, frozenset(), dedicated)
+    assert held.per_process_only(dedicated, True, landlock) == ()
