@@ -215,9 +215,7 @@ def _grade(args: argparse.Namespace) -> int:
     from grader.run import capabilities
     from grader.run.sandbox import Sandbox
 
-    # it holds expected values: not readable even by a worker of its uid (root that may not
-    # switch uids and holds no capability the worker lacks, as in a container that dropped all)
-    capabilities.private_memory()
+    capabilities.private_memory()  # it holds expected values: not even a uid-0 worker reads it
     probe_sandbox(args.sandbox)  # remembered: no probe process before the worker's
     sandbox = Sandbox(args.sandbox)  # first, so that the worker boots while the grader loads
     from grader.pipeline import grade
