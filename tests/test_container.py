@@ -9,11 +9,13 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from grader.run import capabilities, container
 from grader.run.capabilities import CgroupBase, find_cgroups
+from grader.run.prefork import Forked, ForkServer, Pending
 
 
 def v2_tree(root: Path, own: str, delegated_at: str | None = None) -> str:
@@ -104,7 +106,8 @@ def test_a_v2_container_writes_its_limits(tmp_path: Path) -> None:
     (folder / "cgroup.procs").write_text("41\n42\n")
     (folder / "memory.events").write_text("low 0\nhigh 0\nmax 3\noom 1\noom_kill 0\n")
     held.start_run(512 << 20, worker=42)
-    assert (folder / "memory.max").read_text() == str(1000 + (512 << 20))
+    cap = (1000 + (512 << 20)) // container.PAGE * container.PAGE  # whole pages: as read back
+    assert (folder / "memory.max").read_text() == str(cap)
     assert (folder / "memory.swap.max").read_text() == "0"
     assert (folder / "pids.max").read_text() == str(2 + container.PROCESSES)
     assert held.own == {41} and not held.out_of_memory()
@@ -140,3 +143,98 @@ def test_the_groups_of_a_grader_that_died_are_ended_and_removed() -> None:
         for folder in dict.fromkeys(base.folders.values()):
             with contextlib.suppress(OSError):
                 (folder / name).rmdir()
+
+
+def _v2_group(tmp_path: Path) -> tuple[container.Container, Path]:
+    """A v2 container on plain folders, with a server (41) and a worker (42) in it."""
+    held = container.Container(CgroupBase(2, dict.fromkeys(("memory", "pids", "cpu"), tmp_path)))
+    (folder,) = held.distinct()
+    (folder / "memory.current").write_text("1000")
+    (folder / "pids.current").write_text("2")
+    (folder / "cgroup.procs").write_text("41\n42\n")
+    return held, folder
+
+
+class _Server:
+    """What a ``Forked`` asks of its fork server, once the fork's answer is in."""
+
+    def __init__(self, held: container.Container) -> None:
+        self.container = held
+        self.generation = 1
+        self.tmpfs_each_run = False
+
+
+def _forked(server: _Server, number: int) -> Forked:
+    """The worker 42, forked in the server's container."""
+    reply = {"kind": "forked", "pid": 42, "contained": True}
+    forked = Forked(cast(ForkServer, server), number, Pending(reply=reply, done=True))
+    forked.pid = 42
+    return forked
+
+
+def test_limits_that_could_not_be_written_are_tried_again_and_never_claimed(
+    tmp_path: Path,
+) -> None:
+    held, folder = _v2_group(tmp_path)
+    (folder / "memory.max").mkdir()  # the kernel refuses the write, this once
+    with pytest.raises(OSError):
+        held.start_run(512 << 20, worker=42)
+    assert held.memory == 0
+    server = _Server(held)
+    assert not _forked(server, 1).limit_memory(512 << 20), "a cap that was not set"
+    (folder / "memory.max").rmdir()
+    held.start_run(512 << 20, worker=42)
+    assert held.memory == 512 << 20
+    cap = (1000 + (512 << 20)) // container.PAGE * container.PAGE  # whole pages
+    assert (folder / "memory.max").read_text() == str(cap)
+    assert (folder / "pids.max").read_text() == str(2 + container.PROCESSES)
+    assert _forked(server, 2).limit_memory(512 << 20)
+
+
+def test_limits_a_run_changed_are_restored_for_the_next(tmp_path: Path) -> None:
+    held, folder = _v2_group(tmp_path)
+    held.start_run(512 << 20, worker=42)
+    written = {name: (folder / name).read_text() for name in ("memory.max", "pids.max", "cpu.max")}
+    for name in written:  # what a worker that could write its group's files might do
+        (folder / name).write_text("max")
+    held.start_run(512 << 20, worker=42)
+    assert {name: (folder / name).read_text() for name in written} == written
+    (folder / "pids.max").write_text("5")
+    held.start_run(512 << 20, worker=42)
+    assert {name: (folder / name).read_text() for name in written} == written
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs a cgroup hierarchy root can write")
+def test_a_real_group_restores_raised_limits_and_finds_a_process_in_any_hierarchy() -> None:
+    import subprocess
+
+    made = container.make()
+    if isinstance(made, str):
+        pytest.skip(made)
+    server, worker, stray = (subprocess.Popen(["sleep", "60"]) for _ in range(3))
+    try:
+        for folder in made.distinct():
+            for pid in (server.pid, worker.pid):
+                (folder / "cgroup.procs").write_text(str(pid))
+        made.start_run(256 << 20, worker.pid)
+        assert made._holds(), "the kernel reads a limit back as it was written"
+        memory = made.folders["memory"]
+        names = ["memory.memsw.limit_in_bytes", "memory.limit_in_bytes", "memory.max"]
+        raised = {n: int(made.limits["memory", n]) + (64 << 20) for n in names
+                  if ("memory", n) in made.limits}  # fmt: skip
+        for name, value in raised.items():  # memsw first: it must stay above the limit (v1)
+            (memory / name).write_text(str(value))
+        (made.folders["pids"] / "pids.max").write_text("max")
+        # in the memory hierarchy only (cgroup v1), as a process that could write there may be
+        (memory / "cgroup.procs").write_text(str(stray.pid))
+        made.start_run(256 << 20, worker.pid)
+        assert all(int((memory / name).read_text()) < value for name, value in raised.items())
+        assert (made.folders["pids"] / "pids.max").read_text().strip() != "max"
+        assert made._holds()
+        assert stray.wait(timeout=10) == -9 and made.leftovers == 1
+        assert server.poll() is None and worker.poll() is None
+    finally:
+        for process in (server, worker, stray):
+            process.kill()
+            process.wait()
+        made.close()

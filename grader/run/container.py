@@ -5,14 +5,16 @@ v2 subtree: the root, or one delegated to the user), each fork server is put in 
 own when it starts, so that every worker it forks is born inside, with all the processes that
 worker starts (moving a process between groups costs milliseconds of waiting for the kernel;
 being born in one costs nothing). The server runs one submission at a time, so the group is the
-run's container: before each run ``start_run`` sets its limits for what the run may add to the
-server's own use: memory (RAM, swap and its tmpfs working directory, with the kernel's OOM killer
-acting inside the group, on the run's processes first: they ask to be its victims), processes and
-threads; the group has a bandwidth of one CPU, and its CPU time is accounted across threads and
-children. Before each run ``start_run`` checks that nothing of the last is left: only the
-server's own processes and the new worker are in the group (anything else is killed: only a
-submission's process can be there), so a container is reused without anything crossing from one
-run to the next.
+run's container. Its limits are for what a run may add to the server's own use: memory (RAM,
+swap and its tmpfs working directory, with the kernel's OOM killer acting inside the group, on
+the run's processes first: they ask to be its victims), processes and threads, and a bandwidth
+of one CPU (its CPU time is accounted across threads and children). ``start_run`` writes them
+before the server's first run (a server serves one problem), and again before any later run for
+which one of them no longer reads back as written, or the last writing failed; a limit is
+counted as set only once every write has succeeded. Before each run ``start_run`` also checks
+that nothing of the last is left: only the server's own processes and the new worker are in the
+group, in each of its hierarchies (anything else is killed: only a submission's process can be
+there), so a container is reused without anything crossing from one run to the next.
 
 Where no group can be made, each limit holds per process only (``RLIMIT_AS``, ``RLIMIT_CPU``),
 and the isolation says so (``PER_PROCESS``).
@@ -36,6 +38,7 @@ from grader.run.capabilities import CgroupBase
 
 PROCESSES = 64  # processes and threads a run may add, all together
 CPU_PERIOD = 100_000  # microseconds: one CPU's worth per period
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096  # memory limits' unit
 UID_BASE = int(os.environ.get("GRADER_UID_BASE", "1999000000"))  # free uids for the workers
 UID_SLOTS = 1000
 PER_PROCESS = ("memory", "processes", "cpu time")  # what holds per process without a container
@@ -54,17 +57,14 @@ class Container:
         self.leftovers = 0  # processes of an earlier run found when a run started (killed)
         self.oom_kills = 0  # the group's count when the run started
         self.cpu_at_start = 0.0
-        self.memory = 0
+        self.memory = 0  # the bytes a run may add, once limits for it are written (0: none yet)
+        self.limits: dict[tuple[str, str], str] = {}  # what was written, as the kernel reads it
         made: list[Path] = []
         try:
             for folder in self.distinct():
                 folder.mkdir()
                 made.append(folder)
-            if "cpu" in self.folders and base.version == 1:
-                self._write("cpu", "cpu.cfs_period_us", CPU_PERIOD)
-                self._write("cpu", "cpu.cfs_quota_us", CPU_PERIOD)
-            elif "cpu" in self.folders:
-                self._write("cpu", "cpu.max", f"{CPU_PERIOD} {CPU_PERIOD}")
+            self._limit_cpu()
         except OSError:
             for folder in reversed(made):
                 with contextlib.suppress(OSError):
@@ -76,47 +76,69 @@ class Container:
         return list(dict.fromkeys(self.folders.values()))
 
     def _write(self, controller: str, name: str, value: object) -> None:
+        """Write a limit (OSError if the kernel refuses it); ``_holds`` checks it is still set."""
         (self.folders[controller] / name).write_text(str(value))
+        self.limits[controller, name] = str(value)
 
     def _read(self, controller: str, name: str) -> str:
         try:
-            return (self.folders[controller] / name).read_text()
+            return _read_file(self.folders[controller] / name)
         except (OSError, KeyError):
             return ""
 
     def start_run(self, memory: int, worker: int | None) -> None:
-        """Limit what the run about to start adds to the group: ``memory`` bytes and
-        ``PROCESSES`` tasks on top of what is there now (the server and ``worker``, the run's
-        first process, just forked: nothing of the submission has run yet).
+        """Make the group ready for the run about to start: ``memory`` bytes and ``PROCESSES``
+        tasks on top of what is there now (the server and ``worker``, the run's first process,
+        just forked: nothing of the submission has run yet). OSError if a limit cannot be
+        written: the run then has no cap of the group's, and the next run writes them again.
 
-        Anything else in the group is what an earlier run left (the server ends every run's
+        The limits are written for a server's first run (it serves one problem), and again
+        whenever one of the files no longer reads what was written (a process that could write
+        them changed them): each run reads them back, a few microseconds. Anything else in the
+        group, in any hierarchy, is what an earlier run left (the server ends every run's
         processes, so nothing should be): it is killed first, and counted in ``leftovers``.
         """
-        present = set(self.processes(everywhere=False))
+        present = set(self.processes())
         if not self.own:
             self.own = present - {worker}
         strays = present - self.own - {worker}
         if strays:
             self.leftovers += len(strays)
             self._kill(keep=self.own | ({worker} if worker else set()))
-        if memory != self.memory:  # the first run (a server serves one problem): set them once
-            self.memory = memory
+        if memory != self.memory or not self._holds():
+            self.memory, self.limits = 0, {}  # until every write has succeeded
+            self._limit_cpu()
             self._limit(memory)
+            self.memory = memory
         self.oom_kills = self._oom_kills()
         self.cpu_at_start = self._cpu() or 0.0
 
+    def _holds(self) -> bool:
+        """Whether every limit written still reads as it was written."""
+        return all(self._read(c, n).strip() == value for (c, n), value in self.limits.items())
+
+    def _limit_cpu(self) -> None:
+        """A bandwidth of one CPU."""
+        if "cpu" in self.folders and self.base.version == 1:
+            self._write("cpu", "cpu.cfs_period_us", CPU_PERIOD)
+            self._write("cpu", "cpu.cfs_quota_us", CPU_PERIOD)
+        elif "cpu" in self.folders:
+            self._write("cpu", "cpu.max", f"{CPU_PERIOD} {CPU_PERIOD}")
+
     def _limit(self, memory: int) -> None:
-        """``memory`` bytes and ``PROCESSES`` tasks on top of the server's own."""
+        """``memory`` bytes (whole pages: the kernel reads back what it keeps) and
+        ``PROCESSES`` tasks on top of the server's own."""
         if self.base.version == 1:
             used = int(self._read("memory", "memory.usage_in_bytes") or 0)
+            cap = (used + memory) // PAGE * PAGE
             with contextlib.suppress(OSError):  # a lower limit than memsw's first, then memsw
-                self._write("memory", "memory.limit_in_bytes", used + memory)
+                self._write("memory", "memory.limit_in_bytes", cap)
             with contextlib.suppress(OSError):  # swap accounting may be off: no swap to limit
-                self._write("memory", "memory.memsw.limit_in_bytes", used + memory)
-            self._write("memory", "memory.limit_in_bytes", used + memory)
+                self._write("memory", "memory.memsw.limit_in_bytes", cap)
+            self._write("memory", "memory.limit_in_bytes", cap)
         else:
             used = int(self._read("memory", "memory.current") or 0)
-            self._write("memory", "memory.max", used + memory)
+            self._write("memory", "memory.max", (used + memory) // PAGE * PAGE)
             with contextlib.suppress(OSError):
                 self._write("memory", "memory.swap.max", 0)
         tasks = int(self._read("pids", "pids.current") or 0)
@@ -150,13 +172,13 @@ class Container:
         now = self._cpu()
         return None if now is None else now - self.cpu_at_start
 
-    def processes(self, everywhere: bool = True) -> list[int]:
-        """The processes in the group (in each hierarchy, or only the pids controller's: every
-        process enters all of them at once)."""
+    def processes(self) -> list[int]:
+        """The processes in the group, in any of its hierarchies (cgroup v1: a process that may
+        write a ``cgroup.procs`` can leave one and stay in another)."""
         pids: set[int] = set()
-        for folder in self.distinct() if everywhere else [self.folders["pids"]]:
+        for folder in self.distinct():
             with contextlib.suppress(OSError, ValueError):
-                pids |= {int(p) for p in (folder / "cgroup.procs").read_text().split()}
+                pids |= {int(p) for p in _read_file(folder / "cgroup.procs").split()}
         return sorted(pids)
 
     def _kill(self, keep: set[int]) -> None:
@@ -192,6 +214,19 @@ class Container:
                     break
                 except OSError:
                     continue
+
+
+def _read_file(path: Path) -> str:
+    """The whole of a kernel file, read at the os level (read every run: a third of the cost of
+    ``Path.read_text``)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        return b"".join(chunks).decode()
+    finally:
+        os.close(fd)
 
 
 def make() -> Container | str:
