@@ -56,7 +56,7 @@ def clean_text(text: str, limit: int = MAX_MESSAGE) -> str:
 
 class Process(Protocol):
     """A started worker, however it was started (``portable.Portable``,
-    ``prefork.Forked``)."""
+    ``forked.Forked``)."""
 
     def wait(self, timeout: float) -> int | None:
         """Its exit status (minus the signal that killed it), or None if still running."""

@@ -22,38 +22,24 @@ import json
 import os
 import select
 import shutil
-import signal
 import subprocess
 import tempfile
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from grader.run import capabilities, container, launch
-from grader.run.control import Socket, pid_of, receive, send, socketpair
+from grader.run.control import Socket, receive, send, socketpair
+from grader.run.forked import Forked, Pending, ServerGone
+
+__all__ = ["ForkServer", "Forked", "Pending", "ServerGone"]
 
 REPLY_TIME = 5.0  # seconds for the server to answer a request
 BOOT_TIME = 30.0  # seconds for the server to import numpy, on a busy machine
 END_TIME = 5.0  # more seconds for ending a worker: the server waits that long for it to die
 EXIT_TIME = 2.0  # seconds for the server to end its workers and exit once told to
 WORKDIR_SIZE = 64 << 20  # bytes of a worker's tmpfs working directory
-
-
-class ServerGone(Exception):
-    """The fork server died, hung or broke the protocol."""
-
-
-@dataclass
-class Pending:
-    """A request posted to the server; ``reply`` once read (None: the server went away)."""
-
-    extra_time: float = 0.0
-    then: Callable[[dict[str, Any] | None], None] | None = None
-    reply: dict[str, Any] | None = None
-    fds: list[int] = field(default_factory=list)
-    done: bool = False
 
 
 class ForkServer:
@@ -114,6 +100,9 @@ class ForkServer:
             self.proc = launch.start(
                 self.mode, self.root, launch.FORKSERVER, fds, options=options, binds=self.binds
             )
+        except BaseException:
+            ours.close()
+            raise
         finally:
             theirs.close()
         self.control = ours
@@ -149,7 +138,10 @@ class ForkServer:
             pending = self.post(request, (cmd_fd, rec_fd, out_fd))
         except ServerGone:
             self.restart()
-            pending = self.post(request, (cmd_fd, rec_fd, out_fd))
+            try:
+                pending = self.post(request, (cmd_fd, rec_fd, out_fd))
+            except ServerGone:  # no server could start: the worker is refused, nothing raised
+                pending = Pending(done=True)
         return Forked(self, number, pending)
 
     def request(self, message: dict[str, Any]) -> dict[str, Any]:
@@ -187,11 +179,18 @@ class ForkServer:
 
     def settle(self) -> None:
         """Read the replies to every posted request; a server that does not answer is replaced."""
+        if not self._drain():
+            self.restart()
+
+    def _drain(self) -> bool:
+        """Read the replies to every posted request; False if the server went away (what it
+        still owed is then abandoned)."""
         try:
             while self.queue:
                 self._read_one()
         except ServerGone:
-            self.restart()
+            return False
+        return True
 
     def _read_one(self) -> None:
         pending = self.queue[0]
@@ -202,6 +201,8 @@ class ForkServer:
             raise
         self.queue.popleft()
         pending.reply, pending.fds, pending.done = reply, fds, True
+        if pending.dropped:  # nobody will read it: e.g. a fork whose worker was ended unused
+            pending.close_fds()
         if pending.then is not None:
             pending.then(reply)
 
@@ -237,13 +238,16 @@ class ForkServer:
         return reply, fds
 
     def restart(self) -> None:
+        """Replace a server that went wrong (what it owed is abandoned); never raises: if no
+        new one can start, requests fail with ServerGone and the next fork tries again."""
+        self._abandon()
         self._stop()
         if self.container is not None:
             self.container.empty()  # what the dead server's last run left, if anything
-        self._start()
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            self._start()
 
     def _stop(self, patient: bool = False) -> None:
-        self._abandon()
         self.wind_down()
         if self.proc is not None:
             if patient:
@@ -253,14 +257,16 @@ class ForkServer:
             self.proc = None
 
     def wind_down(self) -> None:
-        """Tell the server to end everything it started and exit (``close`` waits for that)."""
-        self.settle()
+        """Tell the server to end everything it started and exit (``close`` waits for that).
+        What it owes is read first; a server gone by then is not replaced (it was to exit)."""
+        self._drain()
         if self.control is not None:
             self.control.close()  # the server ends its workers and exits at the end of input
             self.control = None
 
     def close(self) -> None:
-        self.settle()
+        """End the server (waiting a little for it to exit by itself) and all it started;
+        nothing new is started, whatever state the server is in."""
         self._stop(patient=True)
         if self.container is not None:
             self.container.close()
@@ -275,117 +281,3 @@ class ForkServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class Forked:
-    """A worker forked by a ``ForkServer``, known to it by a number of ours.
-
-    The server kills and reaps it (its pid may be one of the server's PID namespace): this
-    process never signals it. It is born in the server's container, where there is one: its
-    limits are set for the run before it is sent the submission (``limit_memory``), and once the
-    server has ended it the container is checked to hold nothing of it.
-    """
-
-    def __init__(self, server: ForkServer, number: int, pending: Pending) -> None:
-        self.server = server
-        self.number = number
-        self.pending = pending
-        self.generation = server.generation
-        self.status: int | None = None
-        self.ended = False
-        self.pid: int | None = None  # in this process's PID namespace, once known
-        self.confined: dict[str, Any] = {}  # what the server's confinement held (``confine.py``)
-        self.refused: str | None = None  # why the worker could not be confined (it is gone)
-        self.container: container.Container | None = None  # the server's, once the run started
-        self.contained = False  # whether the server is in its container (and so the worker)
-
-    def _resolve(self) -> bool:
-        """Read the server's answer to the fork; False if the worker never came to be."""
-        if not self.pending.done:
-            try:
-                self.server.answer(self.pending)
-            except ServerGone:
-                self.server.restart()
-        reply = self.pending.reply
-        for fd in self.pending.fds:
-            if self.pid is None:
-                self.pid = pid_of(fd)
-            os.close(fd)
-        self.pending.fds = []
-        if reply is None or self.generation != self.server.generation:
-            self.refused = self.refused or "the fork server went away"
-            return False
-        if reply.get("kind") != "forked" or type(reply.get("pid")) is not int:
-            self.refused = "the fork server answered nonsense"
-            self.server.restart()
-            return False
-        if reply.get("refused"):
-            self.refused = str(reply["refused"])[:500]
-            return False
-        confined = reply.get("confined")
-        self.confined = confined if isinstance(confined, dict) else {}
-        self.server.tmpfs_each_run = bool(self.confined.get("tmpfs"))
-        self.contained = reply.get("contained") is True
-        return True
-
-    def limit_memory(self, nbytes: int) -> bool:
-        """Set the container's limits for this run before the worker is sent the submission;
-        True where the container caps its memory (else the worker's RLIMIT_AS does)."""
-        if not self._resolve() or self.server.container is None or not self.contained:
-            return False
-        try:
-            self.server.container.start_run(nbytes, self.pid)
-        except OSError:
-            return False
-        self.container = self.server.container
-        return True
-
-    def out_of_memory(self) -> bool:
-        return self.container is not None and self.container.out_of_memory()
-
-    def wait(self, timeout: float) -> int | None:
-        if self.status is None:
-            if not self._resolve():
-                self.ended = True
-                return -signal.SIGKILL
-            try:
-                request = {"op": "wait", "id": self.number, "timeout": timeout}
-                self.status = _status(self.server.request(request))
-            except ServerGone:
-                self.server.restart()  # its workers died with it
-                self.ended = True
-                return -signal.SIGKILL
-        return self.status
-
-    def kill(self) -> None:
-        """Have the server kill it and everything it started; ``ForkServer.settle`` (or the
-        next request) waits until that is done, then its container is removed: grading
-        overlaps the cleanup."""
-        if self.ended:
-            return
-        self.ended = True
-        if self.generation != self.server.generation or self.server.closing:
-            self._ended(None)
-            return
-        try:
-            self.server.post({"op": "end", "id": self.number}, then=self._ended)
-        except ServerGone:
-            self.server.restart()
-            self._ended(None)
-
-    def _ended(self, reply: dict[str, Any] | None) -> None:
-        """The server has ended the run (or is gone)."""
-        for fd in self.pending.fds:  # the fork's answer came but was never needed
-            os.close(fd)
-        self.pending.fds = []
-        self.container = None  # the next run's worker checks that nothing of this one is left
-
-    def exit_signal(self, code: int) -> int | None:
-        return -code if code < 0 else None
-
-
-def _status(reply: dict[str, Any]) -> int | None:
-    status = reply.get("status")
-    if reply.get("kind") != "status" or not (status is None or type(status) is int):
-        raise ServerGone("the fork server answered nonsense")
-    return status

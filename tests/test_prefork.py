@@ -1,0 +1,95 @@
+"""A fork server's life, as the grader sees it: every reply's descriptors are closed, read or not,
+and a server that died is not started again only to be closed; nothing raises out of a run or a
+close for a dead server.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from processes import processes_with
+
+from grader.errors import UsageError
+from grader.model import ErrorKind
+from grader.pipeline import grade
+from grader.run import launch
+from grader.run.launch import bwrap_problem
+from grader.run.sandbox import Sandbox
+
+PROBLEMS = Path(__file__).parent / "hostile" / "problem" / "problems"
+CORRECT = "def double(x):\n    return [2 * v for v in x]\n"
+NO_BWRAP = pytest.mark.skipif(bwrap_problem() is not None, reason=f"{bwrap_problem()}")
+MODES = [pytest.param("off", id="process"), pytest.param("on", id="bubblewrap", marks=NO_BWRAP)]
+
+
+def open_descriptors() -> dict[str, str]:
+    """This process's open descriptors and what each is (``anon_inode:[pidfd]``, a pipe, ...)."""
+    found = {}
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            found[fd] = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # the descriptor listdir itself used, closed since
+            continue
+    return found
+
+
+def killed_server(mode: str) -> Sandbox:
+    """A Sandbox whose fork server was killed before it answered anything."""
+    box = Sandbox(mode)
+    assert box.server is not None and box.server.proc is not None
+    os.killpg(box.server.proc.pid, signal.SIGKILL)  # the server's session: it and all it started
+    box.server.proc.wait(timeout=30)
+    return box
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_grades_that_fail_before_the_run_leave_no_descriptor_open(
+    mode: str, tmp_path: Path
+) -> None:
+    unknown = tmp_path / "unknown.py"
+    unknown.write_text("def nothing_a_problem_asks_for(x):\n    return x\n")
+    failing = [(tmp_path / "missing.py", "double"), (tmp_path, "double"), (unknown, None)]
+    with pytest.raises(UsageError):  # the first: whatever a first grade opens for good
+        grade(tmp_path / "missing.py", "double", PROBLEMS, mode)
+    before = open_descriptors()
+    for path, problem in failing * 2:
+        with pytest.raises(UsageError):
+            grade(path, problem, PROBLEMS, mode)
+    after = open_descriptors()
+    assert after.keys() <= before.keys(), {fd: after[fd] for fd in after.keys() - before.keys()}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_sandbox_whose_server_died_closes_at_once_and_starts_no_other(
+    mode: str, private_tmp: Path
+) -> None:
+    box = killed_server(mode)
+    server = box.server
+    assert server is not None
+    started = time.monotonic()
+    box.close()
+    assert time.monotonic() - started < 5, "a server was waited for"
+    assert server.generation == 1, "a server was started only to be closed"
+    assert processes_with(private_tmp) == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_run_whose_server_died_is_a_verdict_even_if_none_can_start_again(
+    mode: str, tmp_path: Path, private_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    solution = tmp_path / "solution.py"
+    solution.write_text(CORRECT)
+    box = killed_server(mode)
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(launch, "start", refused)
+    result = grade(solution, "double", PROBLEMS, box)  # closes the box: nothing raised
+    assert result.error is not None and result.error.kind is ErrorKind.CRASHED
+    assert "the fork server went away" in result.error.message
+    assert processes_with(private_tmp) == []
