@@ -14,7 +14,7 @@ import pytest
 from processes import processes_with
 
 from grader.errors import UsageError
-from grader.model import ErrorKind
+from grader.model import ErrorKind, Outcome, Verdict
 from grader.pipeline import grade
 from grader.run import launch
 from grader.run.launch import bwrap_problem
@@ -84,12 +84,31 @@ def test_a_run_whose_server_died_is_a_verdict_even_if_none_can_start_again(
     solution = tmp_path / "solution.py"
     solution.write_text(CORRECT)
     box = killed_server(mode)
-
-    def refused(*args: object, **kwargs: object) -> None:
-        raise OSError(24, "Too many open files")
-
     monkeypatch.setattr(launch, "start", refused)
     result = grade(solution, "double", PROBLEMS, box)  # closes the box: nothing raised
     assert result.error is not None and result.error.kind is ErrorKind.CRASHED
     assert "the fork server went away" in result.error.message
     assert processes_with(private_tmp) == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_server_that_dies_mid_run_and_cannot_start_again_ends_the_run_with_verdicts(
+    mode: str, tmp_path: Path, private_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ends = tmp_path / "ends.py"
+    ends.write_text("import os\ndef double(x):\n    os._exit(3)\n")  # a new worker per case
+
+    def kill_the_server(outcome: Outcome) -> None:
+        assert box.server is not None and box.server.proc is not None
+        os.killpg(box.server.proc.pid, signal.SIGKILL)
+        box.server.proc.wait(timeout=30)
+        monkeypatch.setattr(launch, "start", refused)
+
+    box = Sandbox(mode, on_outcome=kill_the_server)
+    result = grade(ends, "double", PROBLEMS, box)  # the next case's worker cannot be forked
+    assert [c.verdict for c in result.cases] == [Verdict.CRASHED, Verdict.NOT_RUN, Verdict.NOT_RUN]
+    assert processes_with(private_tmp) == []
+
+
+def refused(*args: object, **kwargs: object) -> None:
+    raise OSError(24, "Too many open files")

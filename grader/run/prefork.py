@@ -10,7 +10,8 @@ library never changes its caller's process attributes nor touches a process it d
 The server runs under the same isolation as a worker would (``launch``), in a directory of its
 own that holds one working directory per run. It is trusted no more than a worker: every answer
 is checked, and a server that dies, hangs or answers nonsense is killed and started again (the
-case that was running gets ``crashed``). Requests are pipelined: a fork is asked for at once and
+case that was running gets ``crashed``), unless it was winding down or closing: then what it
+owed is abandoned and nothing is started. Requests are pipelined: a fork is asked for at once and
 its answer read when first needed, so that the server boots while the grader loads the problem.
 """
 
@@ -131,17 +132,15 @@ class ForkServer:
 
     def fork(self, work: str, cmd_fd: int, rec_fd: int, out_fd: int) -> Forked:
         """A worker forked in ``work`` on the given pipe ends (a ``channel.Process``); the
-        request is sent now, its answer read when the worker is first needed."""
+        request is sent now, its answer read when the worker is first needed. ServerGone if
+        no server can be started (a fault of the grader's, not of a submission)."""
         number = next(self.forks)
         request = {"op": "fork", "id": number, "workdir": work}
         try:
             pending = self.post(request, (cmd_fd, rec_fd, out_fd))
         except ServerGone:
             self.restart()
-            try:
-                pending = self.post(request, (cmd_fd, rec_fd, out_fd))
-            except ServerGone:  # no server could start: the worker is refused, nothing raised
-                pending = Pending(done=True)
+            pending = self.post(request, (cmd_fd, rec_fd, out_fd))  # ServerGone: none starts
         return Forked(self, number, pending)
 
     def request(self, message: dict[str, Any]) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from grader.run.channel import (
     clean_text,
 )
 from grader.run.pipes import SelectorPipes, ThreadPipes
-from grader.run.prefork import ForkServer
+from grader.run.prefork import ForkServer, ServerGone
 from grader.run.sendahead import SendAhead
 
 IMPORT_TIME = 5.0  # seconds for the interpreter to start and the submission to be imported
@@ -242,7 +242,10 @@ class Sandbox:
 
     def _restart(self, setup: Mapping[str, Any], deadline: float, limits: Limits) -> None:
         """A fresh worker for the cases after one that ended the last (None if it fails)."""
-        self.child = self._worker()
+        try:
+            self.child = self._worker()
+        except ServerGone:  # no fork server can be started: the rest are not run
+            return
         if self._start(setup, deadline, limits) is not None:
             self._end_worker()
         self.capture.take()  # what it printed while importing was shown already
@@ -338,16 +341,9 @@ class Sandbox:
         if header["kind"] == "value":
             return Outcome(case.index, value, None, "", None, elapsed, output)
         verdict = Verdict(header["verdict"])  # checked by receive
-        line = header.get("line")
-        return Outcome(
-            case.index,
-            None,
-            verdict,
-            clean_text(str(header.get("message", ""))),
-            line if type(line) is int else None,
-            elapsed,
-            output,
-        )
+        message, line = clean_text(str(header.get("message", ""))), header.get("line")
+        line = line if type(line) is int else None
+        return Outcome(case.index, None, verdict, message, line, elapsed, output)
 
     def _finish(self) -> SubmissionError | None:
         """Hear a live child finish (it was told to); a run that ends without its ``done``
