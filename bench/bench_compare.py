@@ -50,55 +50,75 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> Callable[[], float]
     return run
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path, required=True, help="the other checkout")
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--size", type=int, default=300, help="learners in the class")
     parser.add_argument("--mix", choices=("correct", "vectorised"), default="correct")
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def benches(args: argparse.Namespace, tmp: Path) -> dict[str, Callable[[], float]]:
+    """The floor, then each checkout's grade and batch in each mode, by label; the class is
+    made in ``tmp`` and every checkout compiled, as pip install leaves it."""
     from grader.run.launch import bwrap_problem
 
     modes = ["off"] + ([] if bwrap_problem() else ["on"])
     trees = {"before": args.before.resolve(), "after": ROOT}
     kinds = {k for k in VECTORISED if args.mix == "vectorised" or k.startswith("correct/")}
+    make_class(tmp / "class", args.size, seed=0, hostile=False, only=frozenset(kinds))
+    for tree in trees.values():
+        subprocess.run([PY, "-m", "compileall", "-q", str(tree / "grader")], check=True)
+    found = {
+        "floor: python -c 'import numpy'": timed([PY, "-c", "import numpy"], tmp, {**os.environ})
+    }
+    for name, tree in trees.items():
+        env = {**os.environ, "PYTHONPATH": str(tree), "GRADER_CACHE_DIR": str(tmp / name)}
+        reference = tree / "grader" / "pack" / "reference" / f"{PROBLEM}.py"
+        for mode in modes:
+            grade = [PY, "-m", "grader", "grade", str(reference), "--no-report", "--sandbox"]
+            found[f"{name}: grade, --sandbox {mode}"] = timed([*grade, mode], tree, env)
+        for mode in modes:
+            found[f"{name}: batch of {args.size}, --sandbox {mode}"] = batch(
+                args, tmp, tmp / f"out-{name}-{mode}", tree, env, mode
+            )
+    return found
+
+
+def batch(
+    args: argparse.Namespace, tmp: Path, out: Path, tree: Path, env: dict[str, str], mode: str
+) -> Callable[[], float]:
+    """One ``grader batch`` of the class, from a fresh output folder every time."""
+    command = [PY, "-m", "grader", "batch", str(tmp / "class"), "--problem", PROBLEM,
+               "--jobs", str(args.jobs), "--sandbox", mode, "--no-report",
+               "--out", str(out / "g.csv"), "--gradebook", str(out / "g.sqlite")]  # fmt: skip
+
+    def fresh() -> float:
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir()
+        return timed(command, tree, env)()
+
+    return fresh
+
+
+def measure(runs: dict[str, Callable[[], float]], reps: int) -> dict[str, list[float]]:
+    """Every run ``reps`` times, interleaved; round 0 warms the caches and is not recorded."""
+    times: dict[str, list[float]] = {label: [] for label in runs}
+    for rep in range(reps + 1):
+        for label, run in runs.items():
+            elapsed = run()
+            if rep:
+                times[label].append(elapsed)
+    return times
+
+
+def main() -> None:
+    args = arguments()
     tmp = Path(tempfile.mkdtemp(prefix="bench-compare-"))
     try:
-        make_class(tmp / "class", args.size, seed=0, hostile=False, only=frozenset(kinds))
-        for tree in trees.values():  # compiled, as pip install leaves them
-            subprocess.run([PY, "-m", "compileall", "-q", str(tree / "grader")], check=True)
-        benches: dict[str, Callable[[], float]] = {}
-        floor_env = {**os.environ}
-        benches["floor: python -c 'import numpy'"] = timed(
-            [PY, "-c", "import numpy"], tmp, floor_env
-        )
-        for name, tree in trees.items():
-            env = {**os.environ, "PYTHONPATH": str(tree), "GRADER_CACHE_DIR": str(tmp / name)}
-            reference = tree / "grader" / "pack" / "reference" / f"{PROBLEM}.py"
-            for mode in modes:
-                grade = [PY, "-m", "grader", "grade", str(reference), "--no-report", "--sandbox"]
-                benches[f"{name}: grade, --sandbox {mode}"] = timed([*grade, mode], tree, env)
-            for mode in modes:
-                out = tmp / f"out-{name}-{mode}"
-                batch = [PY, "-m", "grader", "batch", str(tmp / "class"), "--problem", PROBLEM,
-                         "--jobs", str(args.jobs), "--sandbox", mode, "--no-report",
-                         "--out", str(out / "g.csv")]  # fmt: skip
-
-                def fresh(batch: list[str] = batch, out: Path = out, env: dict[str, str] = env,
-                          tree: Path = tree) -> float:  # fmt: skip
-                    shutil.rmtree(out, ignore_errors=True)
-                    out.mkdir()
-                    return timed([*batch, "--gradebook", str(out / "g.sqlite")], tree, env)()
-
-                benches[f"{name}: batch of {args.size}, --sandbox {mode}"] = fresh
-        times: dict[str, list[float]] = {label: [] for label in benches}
-        for rep in range(args.reps + 1):  # round 0 warms the caches and is not recorded
-            for label, run in benches.items():
-                elapsed = run()
-                if rep:
-                    times[label].append(elapsed)
+        times = measure(benches(args, tmp), args.reps)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     floor = statistics.median(times["floor: python -c 'import numpy'"])
