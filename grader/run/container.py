@@ -48,17 +48,21 @@ _names = itertools.count()
 class Container:
     """The cgroup of one fork server and the runs it forks; ``close`` it when done."""
 
-    def __init__(self, base: CgroupBase) -> None:
-        """Make the group (OSError if the kernel refuses); the server moves itself in."""
+    def __init__(self, base: CgroupBase, existing: str = "") -> None:
+        """Make the group (OSError if the kernel refuses); the server moves itself in. With
+        ``existing``: the group of that name, made by another grader (to ``close`` it)."""
         self.base = base
-        name = f"grader-{os.getpid()}-{next(_names)}"
+        name = existing or f"grader-{os.getpid()}-{next(_names)}"
         self.folders = {c: folder / name for c, folder in base.folders.items()}
+        self.files: dict[tuple[str, str], str] = {}  # paths joined once: some are read every run
         self.own: set[int] = set()  # the server's processes, seen when its first run starts
         self.leftovers = 0  # processes of an earlier run found when a run started (killed)
         self.oom_kills = 0  # the group's count when the run started
         self.cpu_at_start = 0.0
         self.memory = 0  # the bytes a run may add, once limits for it are written (0: none yet)
         self.limits: dict[tuple[str, str], str] = {}  # what was written, as the kernel reads it
+        if existing:
+            return
         made: list[Path] = []
         try:
             for folder in self.distinct():
@@ -75,14 +79,22 @@ class Container:
         """Its folders: one per hierarchy (cgroup v1), or one (v2)."""
         return list(dict.fromkeys(self.folders.values()))
 
+    def _file(self, controller: str, name: str) -> str:
+        """The path of the group's file ``name`` in ``controller``'s hierarchy (KeyError if it
+        has none)."""
+        path = self.files.get((controller, name))
+        if path is None:
+            path = self.files[controller, name] = os.path.join(self.folders[controller], name)
+        return path
+
     def _write(self, controller: str, name: str, value: object) -> None:
         """Write a limit (OSError if the kernel refuses it); ``_holds`` checks it is still set."""
-        (self.folders[controller] / name).write_text(str(value))
+        Path(self._file(controller, name)).write_text(str(value))
         self.limits[controller, name] = str(value)
 
     def _read(self, controller: str, name: str) -> str:
         try:
-            return _read_file(self.folders[controller] / name)
+            return _read_file(self._file(controller, name))
         except (OSError, KeyError):
             return ""
 
@@ -176,9 +188,10 @@ class Container:
         """The processes in the group, in any of its hierarchies (cgroup v1: a process that may
         write a ``cgroup.procs`` can leave one and stay in another)."""
         pids: set[int] = set()
-        for folder in self.distinct():
+        one_each = {folder: controller for controller, folder in self.folders.items()}
+        for controller in one_each.values():  # a controller of each hierarchy
             with contextlib.suppress(OSError, ValueError):
-                pids |= {int(p) for p in _read_file(folder / "cgroup.procs").split()}
+                pids |= {int(p) for p in self._read(controller, "cgroup.procs").split()}
         return sorted(pids)
 
     def _kill(self, keep: set[int]) -> None:
@@ -216,7 +229,7 @@ class Container:
                     continue
 
 
-def _read_file(path: Path) -> str:
+def _read_file(path: str) -> str:
     """The whole of a kernel file, read at the os level (read every run: a third of the cost of
     ``Path.read_text``)."""
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
@@ -259,11 +272,8 @@ def _sweep(base: CgroupBase) -> None:
                 if mine and entry.is_dir() and not Path(f"/proc/{owner[0]}").exists():
                     stale.add(entry.name)
     for name in stale:
-        left = Container.__new__(Container)  # its folders exist: made by the dead grader
-        left.base = base
-        left.folders = {c: folder / name for c, folder in base.folders.items()}
         with contextlib.suppress(OSError):
-            left.close()
+            Container(base, existing=name).close()
 
 
 def describe(held: Container | str) -> str:
