@@ -47,9 +47,10 @@ class Forked:
     """A worker forked by a ``ForkServer``, known to it by a number of ours.
 
     The server kills and reaps it (its pid may be one of the server's PID namespace): this
-    process never signals it. It is born in the server's container, where there is one: its
-    limits are set for the run before it is sent the submission (``limit_memory``), and once the
-    server has ended it the container is checked to hold nothing of it.
+    process never signals it. It is born in the server's container, where there is one: the
+    container is made ready for the run before it is sent the submission (``limit_memory``:
+    limits written where they do not read as written), and once the server has ended it the next
+    run's start checks the container holds nothing of it.
     """
 
     def __init__(self, server: ForkServer, number: int, pending: Pending) -> None:
@@ -93,8 +94,9 @@ class Forked:
         return True
 
     def limit_memory(self, nbytes: int) -> bool:
-        """Set the container's limits for this run before the worker is sent the submission;
-        True where the container caps its memory (else the worker's RLIMIT_AS does)."""
+        """Make the container ready for this run before the worker is sent the submission;
+        True where the container caps its memory (else, or if a limit could not be written, the
+        worker's RLIMIT_AS does)."""
         if not self._resolve() or self.server.container is None or not self.contained:
             return False
         try:
