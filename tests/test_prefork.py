@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from grader.model import ErrorKind, Outcome, Verdict
 from grader.pipeline import grade
 from grader.run import launch
 from grader.run.launch import bwrap_problem
+from grader.run.prefork import ForkServer, ServerGone
 from grader.run.sandbox import Sandbox
 
 PROBLEMS = Path(__file__).parent / "hostile" / "problem" / "problems"
@@ -108,6 +110,37 @@ def test_a_server_that_dies_mid_run_and_cannot_start_again_ends_the_run_with_ver
     result = grade(ends, "double", PROBLEMS, box)  # the next case's worker cannot be forked
     assert [c.verdict for c in result.cases] == [Verdict.CRASHED, Verdict.NOT_RUN, Verdict.NOT_RUN]
     assert processes_with(private_tmp) == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_server_that_dies_at_once_refuses_the_worker_and_one_that_cannot_start_is_a_fault(
+    mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that dies before it is asked for a worker, twice (bubblewrap that stopped
+    working), is the run's ``crashed`` (the sandbox could not be set up: the grade rechecks
+    bubblewrap); no server at all is ServerGone, for the caller to grade again elsewhere."""
+    solution = tmp_path / "solution.py"
+    solution.write_text(CORRECT)
+    with ForkServer(launch.resolve(mode)) as server:
+        assert server.proc is not None
+        os.killpg(server.proc.pid, signal.SIGKILL)
+        server.proc.wait(timeout=30)
+        monkeypatch.setattr(launch, "start", dies_at_once)
+        result = grade(solution, "double", PROBLEMS, Sandbox(server=server))
+        assert result.error is not None and result.error.kind is ErrorKind.CRASHED
+        assert "the fork server went away" in result.error.message
+        monkeypatch.setattr(launch, "start", refused)
+        with pytest.raises(ServerGone):
+            Sandbox(server=server)
+
+
+def dies_at_once(
+    mode: str, root: Path, script: Path, fds: dict[str, int], **kwargs: object
+) -> subprocess.Popen[bytes]:
+    """A fork server that exits before it reads a request."""
+    done = subprocess.Popen(["true"], pass_fds=tuple(fds.values()))
+    done.wait(timeout=30)
+    return done
 
 
 def refused(*args: object, **kwargs: object) -> None:

@@ -133,14 +133,21 @@ class ForkServer:
     def fork(self, work: str, cmd_fd: int, rec_fd: int, out_fd: int) -> Forked:
         """A worker forked in ``work`` on the given pipe ends (a ``channel.Process``); the
         request is sent now, its answer read when the worker is first needed. ServerGone if
-        no server can be started (a fault of the grader's, not of a submission)."""
+        no server can be started (a fault of the grader's, not of a submission); a server that
+        dies at once, twice (bubblewrap that no longer works), refuses the worker."""
         number = next(self.forks)
         request = {"op": "fork", "id": number, "workdir": work}
+        fds = (cmd_fd, rec_fd, out_fd)
         try:
-            pending = self.post(request, (cmd_fd, rec_fd, out_fd))
+            pending = self.post(request, fds)
         except ServerGone:
             self.restart()
-            pending = self.post(request, (cmd_fd, rec_fd, out_fd))  # ServerGone: none starts
+            try:
+                pending = self.post(request, fds)
+            except ServerGone:
+                if self.control is None:  # none could be started
+                    raise
+                pending = Pending(done=True)  # refused when first needed: the run says why
         return Forked(self, number, pending)
 
     def request(self, message: dict[str, Any]) -> dict[str, Any]:
