@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader import __version__, console
+from grader import __version__, console, files
 from grader.errors import UsageError
 from grader.model import GRADESCOPE_VISIBILITY, SANDBOX_MODES, Exit, Status
 from grader.problem.templates import KINDS  # the kinds of ``grader new``: strings only
@@ -241,10 +241,10 @@ def _grade(args: argparse.Namespace) -> int:
     from grader.report import render
 
     color = console.use_colour(sys.stdout)
-    shown = str(report_path) if report_path else None
+    shown = files.shown(report_path) if report_path else None  # any bytes a name may hold
     sys.stdout.write(render(result, args.format, color, shown, args.hidden_visibility))
-    if args.format != "text" and report_path:
-        print(f"Report: {report_path}", file=sys.stderr)
+    if args.format != "text" and shown:
+        print(f"Report: {shown}", file=sys.stderr)
     return Exit.ACCEPTED if result.status is Status.ACCEPTED else Exit.REJECTED
 
 

@@ -1,4 +1,5 @@
-"""Files the grader writes: atomically, and never through a link someone else planted.
+"""Files the grader writes: atomically, and never through a link someone else planted; the
+names of files it reads, as text any report can hold.
 
 A leaf like ``errors``: every stage and the orchestrators may use it.
 """
@@ -30,6 +31,17 @@ def write_atomically(path: Path, *chunks: str | bytes | memoryview) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def shown(name: str | Path) -> str:
+    """A file name or path as text any report, CSV, terminal or the gradebook can hold: bytes
+    that are not UTF-8 (a learner's file name may hold any) and control or format characters
+    (escape sequences, a right-to-left override) appear as ``\\xff``-style escapes, so that
+    two such names stay apart."""
+    import unicodedata
+
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    return "".join(ch if unicodedata.category(ch)[0] != "C" else ascii(ch)[1:-1] for ch in text)
 
 
 @functools.cache

@@ -107,6 +107,34 @@ def test_a_file_name_cannot_become_a_spreadsheet_formula(
     assert '\'=HYPERLINK("http:evil",1)' in cells and "'+sum" in cells
 
 
+def test_a_file_name_of_any_bytes_is_graded_and_shown_escaped(
+    tmp_path: Path, problems_dir: Path
+) -> None:
+    """Names that are not UTF-8, or hold escape sequences or a right-to-left override: the
+    single grade writes its report, the batch its CSV and gradebook (both were exit 3)."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    odd = os.fsdecode(b"bad\xff\xfename")
+    names = [odd, "red\x1b[31mtext", "evil\u202etxt.exe"]
+    for name in names:
+        (folder / f"{name}.py").write_text(CORRECT)
+    single = grader("grade", f"{odd}.py", "--problems", str(problems_dir), cwd=folder)
+    assert single.returncode == 0, single.stderr
+    assert "bad\\xff\\xfename.py" in (folder / f"{odd}.report.html").read_text()
+    (folder / f"{odd}.report.html").unlink()
+    done = grader(
+        "batch", str(folder), "--problem", "softmax", "--problems", str(problems_dir),
+        "--out", str(tmp_path / "out.csv"), "--gradebook", str(tmp_path / "gb.sqlite"),
+        "--no-report", "--jobs", "1", "--sandbox", "off",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout + done.stderr
+    rows = {r["learner"]: r for r in csv.DictReader((tmp_path / "out.csv").open())}
+    assert set(rows) == {"bad\\xff\\xfename", "red\\x1b[31mtext", "evil\\u202etxt.exe"}
+    assert {r["status"] for r in rows.values()} == {"accepted"}
+
+
 def test_markdown_shows_a_learners_text_and_never_renders_it(
     tmp_path: Path, problems_dir: Path
 ) -> None:

@@ -31,6 +31,7 @@ from grader import cache
 from grader.course import gradebook
 from grader.course.roster import read_plain, roster
 from grader.errors import UsageError
+from grader.files import shown
 from grader.model import Entry, Summary
 from grader.problem.cases import case_names
 from grader.problem.spec import Problem
@@ -90,7 +91,9 @@ def run(
         try:
             content = read_plain(found.path)
         except OSError as exc:
-            summary.not_graded.append((found.learner, f"cannot read {found.path}: {exc.strerror}"))
+            summary.not_graded.append(
+                (found.learner, f"cannot read {shown(found.path)}: {exc.strerror}")
+            )
             continue
         sha = hashlib.sha256(content).hexdigest()
         current[found.learner] = sha
@@ -175,7 +178,7 @@ def _take(db: Any, task: Task, reply: dict[str, Any], digest: str, summary: Summ
         return
     entry = Entry(
         task.learner,
-        str(task.path),
+        shown(task.path),
         task.sha256,
         str(reply["normalised"]),
         digest,

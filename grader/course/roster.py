@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import UsageError
+from grader.files import shown
 
 SUFFIXES = (".py", ".ipynb")
 
@@ -40,33 +41,35 @@ def roster(folder: Path) -> list[Found]:
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith((".", "_")):
             continue
-        learner = entry.stem if entry.suffix in SUFFIXES else entry.name
+        learner = shown(entry.stem if entry.suffix in SUFFIXES else entry.name)
         if entry.is_symlink():
-            links[learner] = f"{entry.name} is a symbolic link, which is not graded"
+            links[learner] = f"{shown(entry.name)} is a symbolic link, which is not graded"
         elif entry.is_dir():
             files = [
                 p for p in entry.iterdir() if p.suffix in SUFFIXES and not p.name.startswith(".")
             ]
-            if linked := sorted(p.name for p in files if p.is_symlink()):
-                links[learner] = f"{entry.name}/{linked[0]} is a symbolic link, which is not graded"
+            if linked := sorted(shown(p.name) for p in files if p.is_symlink()):
+                links[learner] = (
+                    f"{shown(entry.name)}/{linked[0]} is a symbolic link, which is not graded"
+                )
                 continue
             chosen = pick_solution(sorted(p for p in files if p.is_file()))
-            found.setdefault(entry.name, []).append(chosen or entry)
+            found.setdefault(shown(entry.name), []).append(chosen or entry)
         elif entry.suffix in SUFFIXES and entry.is_file():
-            found.setdefault(entry.stem, []).append(entry)
+            found.setdefault(shown(entry.stem), []).append(entry)
     out = [Found(learner, None, why) for learner, why in links.items() if learner not in found]
     for learner, paths in sorted(found.items()):
         if learner in links:
             out.append(Found(learner, None, links[learner]))
         elif len(paths) > 1:
-            names = ", ".join(p.name for p in paths)
+            names = ", ".join(shown(p.name) for p in paths)
             out.append(Found(learner, None, f"more than one submission ({names})"))
         elif paths[0].is_dir():
-            listed = sorted(p.name for p in paths[0].iterdir() if p.suffix in SUFFIXES)
+            listed = sorted(shown(p.name) for p in paths[0].iterdir() if p.suffix in SUFFIXES)
             reason = (
                 f"several solution files ({', '.join(listed)})" if listed else "no .py or .ipynb"
             )
-            out.append(Found(learner, None, f"{paths[0].name}/ holds {reason}"))
+            out.append(Found(learner, None, f"{shown(paths[0].name)}/ holds {reason}"))
         else:
             out.append(Found(learner, paths[0]))
     return sorted(out, key=lambda f: f.learner)

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import CodeType
 
 from grader.errors import UsageError
+from grader.files import shown
 from grader.model import ErrorKind, SubmissionError
 from grader.submission.notebook import NotANotebook, Script, convert
 
@@ -65,7 +66,7 @@ def read_submission(path: Path) -> Submission:
                 while chunk := file.read(1 << 20):
                     digest.update(chunk)
                 message = f"the file is larger than {limit >> 20} MiB: not a solution to grade"
-                return Submission(path, str(path), "", digest.hexdigest(), {}, (message, None))
+                return Submission(path, shown(path), "", digest.hexdigest(), {}, (message, None))
     except FileNotFoundError:
         raise UsageError(f"no such file: {path}") from None
     except IsADirectoryError:
@@ -77,23 +78,23 @@ def read_submission(path: Path) -> Submission:
         source = data.decode("utf-8-sig")  # a byte-order mark (Windows editors) is not code
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return Submission(path, str(path), "", sha256, {}, ("the file is not UTF-8 text", line))
+        return Submission(path, shown(path), "", sha256, {}, ("the file is not UTF-8 text", line))
     script = None
     if path.suffix == ".ipynb":
         try:
             script = convert(source)
         except NotANotebook as exc:
-            return Submission(path, str(path), "", sha256, {}, (str(exc), None))
+            return Submission(path, shown(path), "", sha256, {}, (str(exc), None))
         source = script.source
         if len(source.encode()) > MAX_SOURCE:
             message = f"the notebook's code is larger than {MAX_SOURCE >> 20} MiB"
-            return Submission(path, str(path), "", sha256, {}, (message, None))
+            return Submission(path, shown(path), "", sha256, {}, (message, None))
     else:
         source = source.replace("\r\n", "\n").replace("\r", "\n")  # as Python reads a file
     names, error, helpers = _parse(source)
     if error is not None and script is not None and error[1] is not None:
         error = (f"{error[0]} ({script.where(error[1])})", None)
-    return Submission(path, str(path), source, sha256, names, error, helpers, script)
+    return Submission(path, shown(path), source, sha256, names, error, helpers, script)
 
 
 def _parse(
