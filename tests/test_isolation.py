@@ -53,7 +53,9 @@ PER_PROCESS = "the limit holds per process only: no container"
 # Attacks whose success, where a mode does not stop them, needs the machine's memory, processes
 # or disk at once: on a busy machine they may fail by themselves, so a gap is shown when they
 # break through but not required (where a mode claims to stop them, they must be held).
-RESOURCE_BOUND = frozenset({"fork_memory", "fork_bomb", "fills_the_disk"})
+# Likewise an attack whose success, where a mode does not stop it, depends on the machine
+# (whether the cgroups the grader is in have limits to lift).
+RESOURCE_BOUND = frozenset({"fork_memory", "fork_bomb", "fills_the_disk", "lifts_its_limits"})
 
 
 def expected(name: str, gap: object) -> set[str]:
@@ -76,7 +78,14 @@ GAPS = {
         "sockets_reach_out": "the network and the host's sockets are reachable",
         "prlimits_the_grader": "a process of the same user may limit the grader",
     }
-    | ({"uses_root_powers": "the worker runs as the grader's user: root"} if ROOT else {}),
+    | (
+        {
+            "uses_root_powers": "the worker runs as the grader's user: root",
+            "lifts_its_limits": "root may write the limits of the cgroups the grader is in",
+        }
+        if ROOT
+        else {}
+    ),
 }
 
 
@@ -225,6 +234,21 @@ def test_attack(
         assert still_running(private_tmp) == [], "a process of the attack is still running"
     finally:
         clean_up_after(key)
+
+
+@NO_BWRAP
+@pytest.mark.skipif(not ROOT, reason="as a normal user bubblewrap has no container to reach")
+def test_a_bubblewrap_worker_reaches_no_limit_of_its_container_even_without_landlock(
+    problems: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root, bubblewrap's uid 65534 is root outside its namespaces: the server's container
+    is bound in as its cgroup.procs files alone, so no limit file is there to lift, with or
+    without Landlock (a kernel before 5.13 has none: this test turns it off)."""
+    monkeypatch.setattr(launch, "fence", lambda mode, work: None)
+    path = submission("lifts_its_limits", tmp_path, 0, None)
+    result = grade(path, "double", problems, Sandbox("on"))
+    assert "no Landlock" in result.isolation and "container: cgroup" in result.isolation
+    assert outcome(result, "lifts_its_limits") == "held", result.output
 
 
 def still_running(marker: Path, patience: float = 5.0) -> list[str]:

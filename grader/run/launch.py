@@ -225,7 +225,8 @@ def command(
     """The argv that runs ``script`` (the fork server) in ``workdir``.
 
     ``fds`` become ``--name N`` options: the descriptors passed on to the script; ``extra``
-    options follow them. ``binds``: (outside, inside) folders bubblewrap also binds, writable.
+    options follow them. ``binds``: (outside, inside) files or folders bubblewrap also binds,
+    writable.
     """
     options = [str(x) for name, fd in fds.items() for x in (f"--{name}", fd)] + list(extra)
     # -S: no ``site`` (its .pth files cost a start tens of milliseconds); the server puts the

@@ -75,14 +75,16 @@ class ForkServer:
         plan: dict[str, Any] = {"tmpfs": WORKDIR_SIZE, "path": launch.search_path()}
         # what a run's tmpfs must not cover: an interpreter or a venv may live under /tmp
         plan["keep"] = launch.readable_paths()
-        self.binds: list[tuple[str, str]] = []  # the container's folders, inside bubblewrap
+        # inside bubblewrap, only each group's cgroup.procs (for the server to enter it): its
+        # limits stay out of reach of a worker that is root outside bubblewrap's namespaces
+        self.binds: list[tuple[str, str]] = []
         if self.container is not None:
             procs = []
             for number, folder in enumerate(self.container.distinct()):
-                if self.mode == "bubblewrap":
-                    self.binds.append((str(folder), f"{launch.INSIDE}/cgroup/{number}"))
-                    folder = Path(f"{launch.INSIDE}/cgroup/{number}")
                 procs.append(str(folder / "cgroup.procs"))
+                if self.mode == "bubblewrap":
+                    self.binds.append((procs[-1], f"{launch.INSIDE}/cgroup.{number}.procs"))
+                    procs[-1] = self.binds[-1][1]
             plan["cgroup"] = procs  # the server moves itself in as it boots
         if self.mode == "process" and capabilities.can_switch_uid(
             container.UID_BASE, container.UID_SLOTS
