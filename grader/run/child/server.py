@@ -202,31 +202,113 @@ class Server:
         return status if status is not None else -signal.SIGKILL
 
     def kill_all(self, keep: int | None = None) -> None:
-        """Kill and reap every child: workers, and whatever their processes left behind.
+        """Kill and reap every descendant but ``keep`` (a worker already killed, which ``wait``
+        reaps): workers, and whatever their processes left, however fast they fork.
 
-        A server that cannot empty itself in ``KILL_TIME`` (a fork bomb outrunning it) exits:
-        the grader starts a fresh one, and its PID namespace or subreaper takes the rest.
+        Each round first stops them all (``_freeze``: a stopped process cannot fork, so a swarm
+        that replaces every process killed is caught whole), then kills them, then reaps what
+        comes back to us (the child subreaper of them all); the status of a worker reaped here
+        is kept for ``wait``. A server that cannot empty itself in ``KILL_TIME`` (processes
+        that do not stop: never seen) exits: the grader starts a fresh one.
         """
         deadline = time.monotonic() + KILL_TIME
-        while True:  # killing one may re-parent its children to us
-            children = [p for p in _children() if p != keep]
-            if not children:
+        while True:
+            self._reap(keep)
+            found = _freeze(keep, deadline)
+            if not found:
                 return
             if time.monotonic() > deadline:
                 os._exit(75)
-            for pid in children:
+            for pid in found:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
-            for pid in children:
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(pid, 0)
+            time.sleep(0.001)  # dying takes them a moment
+
+    def _reap(self, keep: int | None) -> None:
+        """Reap every child that has ended; a worker's status is kept in ``ended``."""
+        workers = {*self.pids.values(), keep}
+        while True:
+            try:
+                pid, raw = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid in workers:
+                self.ended[pid] = _status(raw)
 
 
-def _children() -> list[int]:
+STILL = frozenset("TtZX")  # stopped, traced, dead: states in which a process cannot fork
+GRACE = 0.02  # seconds after SIGSTOP by which a process that did not stop counts as still
+
+
+def _freeze(keep: int | None, deadline: float) -> list[int]:
+    """Every descendant of this process but ``keep``, each stopped by SIGSTOP (or dead).
+
+    Walks the tree again until a walk finds every process still before reading its children:
+    what a process started before it stopped is then found, and nothing stopped forks. One that
+    has not stopped ``GRACE`` after its SIGSTOP (a ``vfork`` parent waits for its stopped
+    child; a sleep in the kernel) counts as still: ``kill_all``'s next round takes what it
+    started meanwhile. Gives up at ``deadline`` with what it found.
+    """
+    stopped: dict[int, float] = {}  # pid -> when it was sent SIGSTOP
+    groups = {os.getpgrp()}  # process groups stopped (never ours)
+    while True:
+        found, settled = [], True
+        todo = _children_of("self")
+        while todo:
+            pid = todo.pop()
+            if pid != keep:
+                found.append(pid)
+                if not _still(pid):
+                    now = time.monotonic()
+                    if pid not in stopped:
+                        stopped[pid] = now
+                        _stop(pid, groups)
+                    settled = settled and now - stopped[pid] > GRACE
+            todo += _children_of(str(pid))
+        if settled or time.monotonic() > deadline:
+            return found
+
+
+def _stop(pid: int, groups: set[int]) -> None:
+    """SIGSTOP ``pid``, and its whole process group the first time one of it is met: the kernel
+    stops a group at once, a child being forked meanwhile included, so a swarm that stays in
+    its groups is stopped in one walk, however little CPU time it leaves this server. (The
+    group is of a session a worker started: only the run's processes can be in it.)"""
+    with contextlib.suppress(OSError):
+        group = os.getpgid(pid)
+        if group not in groups and group > 1:
+            groups.add(group)
+            os.killpg(group, signal.SIGSTOP)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGSTOP)
+
+
+def _still(pid: int) -> bool:
+    """Whether every thread of ``pid`` is stopped or dead (gone: True)."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return True
+    for task in tasks:
+        try:
+            stat = Path(f"/proc/{pid}/task/{task}/stat").read_bytes()
+        except OSError:
+            continue
+        if chr(stat[stat.rfind(b")") + 2]) not in STILL:
+            return False
+    return True
+
+
+def _children_of(pid: str) -> list[int]:
+    """The children of every thread of process ``pid`` (``"self"``: this one); [] if gone."""
     pids: list[int] = []
-    for task in os.listdir("/proc/self/task"):
-        with contextlib.suppress(OSError, ValueError):
-            pids += [int(p) for p in Path(f"/proc/self/task/{task}/children").read_text().split()]
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError, ValueError):
+                children = Path(f"/proc/{pid}/task/{task}/children").read_text().split()
+                pids += [int(p) for p in children]
     return pids
 
 
