@@ -217,11 +217,11 @@ class Server:
             found = _freeze(keep, deadline)
             if not found:
                 return
-            if time.monotonic() > deadline:
-                os._exit(75)
             for pid in found:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
+            if time.monotonic() > deadline:
+                os._exit(75)
             time.sleep(0.001)  # dying takes them a moment
 
     def _reap(self, keep: int | None) -> None:
