@@ -7,6 +7,8 @@ works for everyone.
 from __future__ import annotations
 
 import csv
+import io
+import json
 import os
 import shutil
 import signal
@@ -15,13 +17,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from processes import processes_with
 
 import grader
-from grader.course import gradebook
+from grader.course import gradebook, job, pool
+from grader.pipeline import find_problem
 from grader.run.launch import bwrap_problem
+from grader.run.prefork import ServerGone
+from grader.submission.source import read_submission
 
 PROBLEM = Path(__file__).parent / "hostile" / "problem" / "problems"
 REDTEAM = Path(__file__).parent / "redteam"
@@ -144,3 +150,77 @@ def test_a_killed_job_costs_nobody_their_grade(tmp_path: Path, private_tmp: Path
     assert batch.returncode == 0, out + err
     assert {r["status"] for r in rows(tmp_path / "out.csv").values()} == {"accepted"}
     assert len(rows(tmp_path / "out.csv")) == 6
+
+
+def test_a_job_whose_fork_server_cannot_start_answers_not_graded_and_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No fork server can be started for one submission (the machine's processes ran out):
+    that learner is not graded, with the reason, and the job grades the next one."""
+    real = job.run_warm
+    calls: list[int] = []
+
+    def no_server_at_first(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ServerGone("the fork server is not running")
+        return real(*args)
+
+    monkeypatch.setattr(job, "run_warm", no_server_at_first)
+    folder = a_class(tmp_path / "class", 2)
+    tasks = io.StringIO()
+    for number, path in enumerate(sorted(folder.glob("*.py"))):
+        digest = read_submission(path).sha256
+        tasks.write(json.dumps({"id": number, "path": str(path), "sha256": digest}) + "\n")
+    tasks.seek(0)
+    replies = io.StringIO()
+    job.serve(find_problem("double", PROBLEM).path, "portable", tasks, replies)
+    answers = [json.loads(line) for line in replies.getvalue().splitlines()]
+    assert [a["kind"] for a in answers] == ["ready", "not_graded", "graded"]
+    assert "no sandbox could be started" in answers[1]["message"]
+
+
+def test_a_batch_that_cannot_start_a_job_reports_the_rest_and_writes_the_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first job is killed after its first answer, and no other can start (no thread or
+    process left on the machine): the learners left are not graded, with the reason; the batch
+    returns and writes its CSV; run again, it grades them."""
+    started: list[pool.Job] = []
+    real = pool.Job
+
+    class Refused(pool.Job):
+        def __init__(self, *args: Any) -> None:
+            if started:
+                raise RuntimeError("can't start new thread")
+            super().__init__(*args)
+            started.append(self)
+
+        def read(self) -> list[dict[str, Any]]:
+            replies = super().read()
+            if any(r.get("kind") == "graded" for r in replies):
+                self.proc.kill()  # killed with the rest still to grade
+            return replies
+
+    monkeypatch.setattr(pool, "Job", Refused)
+    monkeypatch.setattr(pool, "START_PATIENCE", 0.5)
+    folder = a_class(tmp_path / "class", 4)
+    for path in folder.glob("*.py"):  # one answer at a time
+        path.write_text("import time\ntime.sleep(0.5)\n" + path.read_text())
+    arguments: dict[str, Any] = dict(
+        jobs=1, sandbox="off", out=tmp_path / "out.csv", gradebook_path=tmp_path / "gb.sqlite",
+        report=False,
+    )  # fmt: skip
+    done = grader.batch(folder, "double", PROBLEM, **arguments)
+    table = rows(tmp_path / "out.csv")
+    assert len(table) == 4 and 1 <= done.summary.graded < 4
+    assert done.summary.graded + len(done.summary.not_graded) == 4
+    for _, why in done.summary.not_graded:
+        assert "no grading process could be started (can't start new thread)" in why
+    assert (
+        sorted(r["status"] for r in table.values()).count("not_graded") == 4 - done.summary.graded
+    )
+    monkeypatch.setattr(pool, "Job", real)
+    again = grader.batch(folder, "double", PROBLEM, **arguments)
+    assert again.summary.not_graded == [] and again.summary.graded == 4 - done.summary.graded
+    assert {r["status"] for r in rows(tmp_path / "out.csv").values()} == {"accepted"}

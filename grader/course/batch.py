@@ -12,48 +12,27 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
-import queue
-import signal
 import sqlite3
-import subprocess
-import sys
-import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from grader import cache
 from grader.course import gradebook
+from grader.course.pool import Pool, Task
 from grader.course.roster import read_plain, roster
 from grader.errors import UsageError
 from grader.files import shown
 from grader.model import Entry, Summary
 from grader.problem.cases import case_names
 from grader.problem.spec import Problem
-from grader.run import portable
 
-IN_FLIGHT = 2  # tasks handed to a job at once, so that it never waits for the next
-RETRIES = 2  # a submission whose job died this many times is reported, not retried again
 RECORD_TRIES = 5  # attempts at recording a result, the last ones after every job has stopped
 RECORD_PAUSE = 0.5  # seconds between the last attempts (a full disk may be freed meanwhile)
-STOP_TIME = 3.0  # seconds a job gets to clean up after SIGTERM
 PATIENCE = 60.0  # seconds beyond a submission's total limit before its job counts as hung
-
-
-@dataclass
-class Task:
-    id: int
-    learner: str
-    path: Path
-    sha256: str
-    content: bytes
-    tries: int = 0
-    unrecorded: str = ""  # why the gradebook refused its result, if it did
 
 
 class Interrupted(Exception):
@@ -187,147 +166,6 @@ def _take(db: Any, task: Task, reply: dict[str, Any], digest: str, summary: Summ
     )
     gradebook.record_entry(db, entry, task.content, str(reply["graded_at"]))
     summary.graded += 1
-
-
-class Pool:
-    """``size`` job processes fed from one queue; a job that dies is replaced."""
-
-    def __init__(self, size: int, spec: Path, sandbox: str, patience: float) -> None:
-        """``patience``: seconds a job may take over one submission before it is killed."""
-        self.spec, self.sandbox, self.patience = spec, sandbox, patience
-        self.wakeup = threading.Event()  # set when a job has said something (or ended)
-        self.jobs: list[Job] = []
-        for _ in range(size):
-            self._start()
-
-    def _start(self) -> Job:
-        job = Job(self.spec, self.sandbox, self.wakeup)
-        self.jobs.append(job)
-        return job
-
-    def grade(
-        self, tasks: Sequence[Task], progress: Callable[[int], None]
-    ) -> Iterable[tuple[Task, dict[str, Any]]]:
-        """Yield (task, reply) as jobs answer; every task is answered exactly once."""
-        queue = deque(tasks)
-        done = 0
-        progress(0)
-        while done < len(tasks):
-            for job in self.jobs:
-                while job.alive and queue and len(job.pending) < IN_FLIGHT:
-                    job.send(queue.popleft())
-            now = time.monotonic()
-            for job in self.jobs:
-                if job.pending and now - job.progressed > self.patience:
-                    job.alive = False  # hung (or stopped by what it runs): replaced below
-            self.wakeup.wait(timeout=1.0)
-            self.wakeup.clear()
-            for job in list(self.jobs):
-                for reply in job.read() if job.alive else []:
-                    if reply.get("kind") == "ready":
-                        continue
-                    if reply.get("kind") == "failed":
-                        raise UsageError(f"a batch job could not start: {reply.get('message')}")
-                    task = job.pending.pop(reply["id"])
-                    job.progressed = time.monotonic()
-                    done += 1
-                    progress(done)
-                    yield task, reply
-                if job.alive:
-                    continue
-                self.jobs.remove(job)
-                job.stop(now=True)
-                for position, task in enumerate(job.pending.values()):
-                    if position == 0:  # only the one it was grading is suspect
-                        task.tries += 1
-                    if task.tries >= RETRIES:
-                        done += 1
-                        progress(done)
-                        yield task, {"kind": "failed"}
-                    else:
-                        queue.appendleft(task)
-                if queue:
-                    self._start()
-
-    def close(self, now: bool = False) -> None:
-        for job in self.jobs:
-            job.stop(now)
-
-
-class Job:
-    """One ``grader.course.job`` process and the tasks it holds.
-
-    A thread reads what it answers (any system: Windows cannot ``select`` on a pipe) and sets
-    ``wakeup``; ``read`` takes the answers in the batch's thread.
-    """
-
-    def __init__(self, spec: Path, sandbox: str, wakeup: threading.Event) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "grader.course.job", str(spec), sandbox],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
-            **portable.own_group(),  # Ctrl-C reaches the batch, which stops the jobs in order
-        )
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.stdin: IO[bytes] = self.proc.stdin
-        self.stdout: IO[bytes] = self.proc.stdout
-        self.inbox: queue.SimpleQueue[bytes] = queue.SimpleQueue()  # b"": the job's output ended
-        self.wakeup = wakeup
-        threading.Thread(target=self._listen, daemon=True).start()
-        self.pending: dict[int, Task] = {}
-        self.buf = b""
-        self.alive = True
-        self.progressed = time.monotonic()  # when it started, or last answered
-
-    def _listen(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self.stdout.fileno(), 1 << 20)
-            except (OSError, ValueError):
-                chunk = b""
-            self.inbox.put(chunk)
-            self.wakeup.set()
-            if not chunk:
-                return
-
-    def send(self, task: Task) -> None:
-        if not self.pending:  # idle until now: its patience starts with this task
-            self.progressed = time.monotonic()
-        message = {"id": task.id, "path": str(task.path), "sha256": task.sha256}
-        try:
-            self.stdin.write(json.dumps(message).encode() + b"\n")
-            self.stdin.flush()
-        except OSError:
-            self.alive = False
-        self.pending[task.id] = task
-
-    def read(self) -> list[dict[str, Any]]:
-        """The answers that came in full since the last call (never blocks)."""
-        while not self.inbox.empty():
-            chunk = self.inbox.get()
-            if not chunk:
-                self.alive = False
-            self.buf += chunk
-        *lines, self.buf = self.buf.split(b"\n")
-        return [json.loads(line) for line in lines if line.strip()]
-
-    def stop(self, now: bool = False) -> None:
-        """End the job: at the end of its input when idle, by SIGTERM when ``now`` (either way
-        it kills its workers and removes its directories), by SIGKILL if it takes too long."""
-        with contextlib.suppress(OSError):
-            self.stdin.close()
-        for sig in [signal.SIGTERM] if now else [None, signal.SIGTERM]:
-            if sig is not None and self.proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    self.proc.send_signal(sig)
-            try:
-                self.proc.wait(STOP_TIME)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        else:
-            portable.end_group(self.proc)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,8 +9,10 @@ nothing here runs a submission's code, and it is not ptrace-able by the submissi
 Protocol, JSON lines: tasks on stdin ``{"id": N, "path": P, "sha256": S}``; on stdout first
 ``{"kind": "ready"}`` (or ``{"kind": "failed", "message": M}``), then per task one of
 ``{"id", "kind": "graded", "document", "diagnoses", "normalised", "graded_at"}``,
-``{"id", "kind": "unreadable", "message"}`` (the file cannot be read as a submission), or
-``{"id", "kind": "changed"}`` (its bytes are no longer those the batch hashed). End of input ends
+``{"id", "kind": "unreadable", "message"}`` (the file cannot be read as a submission),
+``{"id", "kind": "changed"}`` (its bytes are no longer those the batch hashed), or
+``{"id", "kind": "not_graded", "message"}`` (no fork server could be started for it: the job
+goes on with the next, for which one may start again). End of input ends
 the job; SIGTERM ends it after cleaning up.
 """
 
@@ -30,7 +32,7 @@ from grader.pipeline import advisor_for, cases_of, reference_timer, run_warm
 from grader.problem.spec import load_problem
 from grader.problem.yamlmap import load
 from grader.run import capabilities
-from grader.run.prefork import ForkServer
+from grader.run.prefork import ForkServer, ServerGone
 from grader.submission.source import normalised_hash, read_submission
 
 
@@ -60,7 +62,11 @@ def serve(spec: Path, mode: str, tasks: IO[str], replies: IO[str]) -> None:
             if submission.sha256 != task["sha256"]:
                 reply({"id": task["id"], "kind": "changed"})
                 continue
-            result = run_warm(submission, problem, cases, server, advisor, timer)
+            try:
+                result = run_warm(submission, problem, cases, server, advisor, timer)
+            except ServerGone as exc:  # the machine's processes ran out: the next may start
+                reply({"id": task["id"], "kind": "not_graded", "message": _no_sandbox(exc)})
+                continue
             reply(
                 {
                     "id": task["id"],
@@ -71,6 +77,13 @@ def serve(spec: Path, mode: str, tasks: IO[str], replies: IO[str]) -> None:
                     "graded_at": result.graded_at,
                 }
             )
+
+
+def _no_sandbox(exc: ServerGone) -> str:
+    return (
+        f"no sandbox could be started to grade it ({exc}): the machine ran out of processes "
+        "or memory, perhaps because of what a submission started; run the batch again"
+    )
 
 
 def main(argv: list[str]) -> None:
