@@ -433,13 +433,38 @@ NOBODY_GAPS = {
     "fork_bomb": PER_PROCESS + ", and a normal user's processes are not counted per run",
 }
 DRIVER = """\
-import json, sys
+import json, os, sys, time
 from pathlib import Path
 import grader
 from grader.run import launch
 from grader.run.prefork import ForkServer
 from grader.run.sandbox import Sandbox
 problems, out = Path(sys.argv[1]), []
+FOLDER, ME = os.fsencode(Path(sys.argv[2]).parent), os.getpid()
+
+def stat(pid):  # state and parent
+    raw = open(f"/proc/{pid}/stat", "rb").read()
+    return raw[raw.rfind(b")") + 2 :].split()[:2]
+
+def left():  # live processes of the folder that are not ours: what a run left behind
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if FOLDER not in open(f"/proc/{pid}/cmdline", "rb").read() or stat(pid)[0] == b"Z":
+                continue
+            up = pid
+            while up not in ("0", "1", str(ME)):
+                up = stat(up)[1].decode()
+        except OSError:
+            continue
+        found += [] if up == str(ME) else [pid]
+    return found
+
+def settled(patience=3.0):  # what is left once the killed have had time to go
+    deadline = time.monotonic() + patience
+    while (found := left()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return len(found)
 for mode in ("off", "on"):
     if mode == "on" and launch.bwrap_problem() is not None:
         continue
@@ -452,7 +477,8 @@ for mode in ("off", "on"):
                             "printed": result.output + "".join(shown),
                             "error": result.error and result.error.kind.value,
                             "isolation": result.isolation,
-                            "per_process_only": result.per_process_only})
+                            "per_process_only": result.per_process_only,
+                            "left": settled()})
 print(json.dumps(out))
 """
 
@@ -547,6 +573,7 @@ def test_as_a_normal_user(
     match = re.search(rf"^redteam {name}: (held|BROKEN)\b", printed, flags=re.M)
     got = "held" if match is None and last["error"] == "memory_limit" else match and match[1]
     assert got in expected(name, NOBODY_GAPS.get(name)), printed
+    assert [run["left"] for run in as_nobody[(mode, name)]] == [0] * len(as_nobody[(mode, name)])
     assert "no container" in str(last["isolation"])  # and says what that loses:
     assert last["per_process_only"] == ["memory", "processes", "cpu time"]
     assert "own IPC, network and mount namespaces" in str(last["isolation"])
