@@ -146,3 +146,28 @@ def test_a_reference_returning_nan_labels_fails_check_and_does_not_crash(tmp_pat
         """)  # fmt: skip
     line = self_test_line(spec)
     assert "the reference's labels are not whole numbers" in line, line
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_a_large_result_checked_a_chunk_at_a_time_gets_the_whole_array_rule(seed: int) -> None:
+    """``numeric``'s chunked pass over a large result decides exactly as the whole-array rule:
+    NaN anywhere, a matching or mismatching infinity, integers, rtol, a Fortran-ordered result."""
+    from grader.judge import numeric
+
+    rng = np.random.default_rng(seed)
+    shape = [(300, 300), (70_000,), (2, 40_001)][seed % 3]
+    expected = rng.standard_normal(shape) * 10
+    got = expected + rng.uniform(-2e-4, 2e-4, shape) * (seed % 2)
+    if seed % 4 == 0:
+        expected.flat[rng.integers(expected.size)] = np.inf
+        got = expected.copy() if seed % 8 == 0 else got
+    if seed % 5 == 0:
+        got.flat[rng.integers(got.size)] = np.nan
+    if seed % 6 == 1:
+        expected, got = np.trunc(expected).astype(np.int64), np.trunc(got).astype(np.int64)
+    if seed % 7 == 3:
+        got = np.asfortranarray(got)
+    atol, rtol = [(1e-4, 0.0), (1e-6, 1e-5), (0.0, 0.0)][seed % 3]
+    whole = bool(numeric._ok(got, expected, atol, rtol)[0].all())
+    assert numeric.within(got, expected, atol, rtol) is whole
+    assert (numeric.compare(got, expected, atol, rtol) is None) is whole
