@@ -73,13 +73,21 @@ def _bytes(text: str | None) -> bytes | None:
     return None if text is None else text.encode()
 
 
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]  # fmt: skip
+
+
+_CAP_HEADER = struct.pack("II", 0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+
+
 def capable(cap: int) -> bool:
-    """Whether this process holds ``cap`` in its effective set."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("CapEff:"):
-                return bool(int(line.split()[1], 16) >> cap & 1)
-    return False
+    """Whether this process holds ``cap`` in its effective set (``capget``: what
+    ``/proc/self/status`` shows as CapEff, without opening and parsing a file in every worker)."""
+    data = (_CapData * 2)()
+    if _libc.capget(ctypes.c_char_p(_CAP_HEADER), data) != 0:
+        return False
+    return bool(data[cap // 32].effective >> (cap % 32) & 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -91,6 +99,7 @@ def prepare(plan: dict[str, Any]) -> dict[str, Any]:
     take a dedicated uid, every path of ``plan["reach"]`` reachable by any user. Returns what
     held (``namespaces``, and ``problems`` in words)."""
     report: dict[str, Any] = {"namespaces": [], "problems": []}
+    _last_cap(), _compiled()  # once here rather than in every worker
     flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET
     try:
         if capable(CAP_SYS_ADMIN):
@@ -237,9 +246,7 @@ def _drop_privileges(uid: int | None, gid: int | None) -> None:
     """No capability in any set, the dedicated uid and gid if given, no_new_privs; still killed
     with the server (credential changes reset the death signal) and able to read its own
     ``/proc`` (they reset dumpability too)."""
-    with open("/proc/sys/kernel/cap_last_cap") as f:
-        last = int(f.read())
-    for cap in range(last + 1):
+    for cap in range(_last_cap() + 1):
         _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)  # fails only where already dropped
     _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
     if uid is not None and gid is not None:
@@ -248,14 +255,20 @@ def _drop_privileges(uid: int | None, gid: int | None) -> None:
         os.setresuid(uid, uid, uid)
         if os.getresuid() != (uid, uid, uid) or os.getresgid() != (gid, gid, gid):
             raise Refused("the dedicated uid did not hold")
-    header = struct.pack("II", 0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
     empty = ctypes.create_string_buffer(24)  # effective, permitted, inheritable: nothing, twice
-    _check(_libc.capset(ctypes.c_char_p(header), empty), "capset")
+    _check(_libc.capset(ctypes.c_char_p(_CAP_HEADER), empty), "capset")
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
     if capable(CAP_SYS_ADMIN) or capable(CAP_SETUID):
         raise Refused("capabilities remained after they were dropped")
     _libc.prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)
     _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+
+
+@functools.cache
+def _last_cap() -> int:
+    """The highest capability number this kernel knows (read once, in the server)."""
+    with open("/proc/sys/kernel/cap_last_cap") as f:
+        return int(f.read())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -334,18 +347,26 @@ def filter_program(machine: str) -> list[tuple[int, int, int, int]] | None:
     return prog
 
 
-def _seccomp() -> str | None:
-    """Install the filter (no_new_privs is set); returns what it blocks, or None."""
+class _Fprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+@functools.cache
+def _compiled() -> tuple[_Fprog, Any] | None:
+    """This machine's filter, ready for ``prctl``, or None: built once, in the server, and
+    inherited by every worker (``prepare`` builds it), which then only installs it."""
     prog = filter_program(platform.machine())
     if prog is None:
         return None
-    raw = b"".join(struct.pack("HBBI", *ins) for ins in prog)
-    buffer = ctypes.create_string_buffer(raw)
+    buffer = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *ins) for ins in prog))
+    return _Fprog(len(prog), ctypes.addressof(buffer)), buffer  # the buffer stays alive with it
 
-    class Fprog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
-    fprog = Fprog(len(prog), ctypes.addressof(buffer))
-    if _libc.prctl(PR_SET_SECCOMP, 2, ctypes.byref(fprog), 0, 0) != 0:
+def _seccomp() -> str | None:
+    """Install the filter (no_new_privs is set); returns what it blocks, or None."""
+    compiled = _compiled()
+    if compiled is None:
+        return None
+    if _libc.prctl(PR_SET_SECCOMP, 2, ctypes.byref(compiled[0]), 0, 0) != 0:
         return None
     return "seccomp"
