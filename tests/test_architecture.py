@@ -110,6 +110,27 @@ def test_the_child_imports_only_the_standard_library_and_numpy() -> None:
         assert not outside, f"{module} imports {outside}: it runs alone in the untrusted process"
 
 
+def test_the_fork_server_loads_every_module_its_workers_import_late() -> None:
+    """A module a worker imports inside a function (its limits, Landlock, its descriptors) is
+    already loaded in the fork server (at the top of ``server.py`` or in its ``main``: the
+    module itself must import without Linux, ``test_portable``): imported in each fork, an
+    extension module costs every run about a millisecond and some 200 page faults."""
+    server = ast.parse(MODULES["grader.run.child.server"].read_text())
+    main = next(f for f in server.body if isinstance(f, ast.FunctionDef) and f.name == "main")
+    loaded = {a.name for node in server.body + main.body if isinstance(node, ast.Import)
+              for a in node.names}  # fmt: skip
+    late: set[str] = set()
+    for module in ("worker", "server", "confine", "calls", "codec"):
+        tree = ast.parse(MODULES[f"grader.run.child.{module}"].read_text())
+        for function in ast.walk(tree):
+            if isinstance(function, ast.FunctionDef):
+                for node in ast.walk(function):
+                    if isinstance(node, ast.Import):
+                        late |= {a.name for a in node.names}
+    windows_only = {"msvcrt", "_winapi"}
+    assert late - windows_only <= loaded, sorted(late - windows_only - loaded)
+
+
 def test_there_is_no_import_cycle() -> None:
     graph = {m: {n for n in imports(p) if n in MODULES and n != m} for m, p in MODULES.items()}
     # a package's __init__ that a submodule imports for a helper is not a cycle by itself

@@ -317,7 +317,7 @@ def _become_worker(
 ) -> None:
     """In the forked child: a fresh session, confined (``confine.py``; what held is said on
     ``say``), in its working directory, with its channels; then the worker."""
-    import fcntl  # Linux, like everything here (the grader starts a fork server nowhere else)
+    import fcntl  # loaded by ``main`` already: an import here only looks it up
 
     os.setsid()
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -347,6 +347,12 @@ def _become_worker(
 
 def main(argv: list[str], plan: dict[str, Any], contained: bool) -> None:
     """Serve the control socket given as ``--ctl-fd`` until the grader closes it."""
+    # Linux, like everything here (the grader starts a fork server nowhere else). Every module
+    # a worker imports late is loaded now: an extension module imported in each fork (fcntl,
+    # resource) would cost every worker a millisecond and some 200 page faults.
+    import fcntl  # noqa: F401
+    import resource  # noqa: F401
+
     libc = ctypes.CDLL(None, use_errno=True)
     control = socket.socket(fileno=int(argv[argv.index("--ctl-fd") + 1]))
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
