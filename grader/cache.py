@@ -202,7 +202,10 @@ def _decode(raw: bytes) -> tuple[Case, ...]:
 
     end = raw.index(b"\n")
     records = json.loads(raw[:end])["cases"]
-    data = np.frombuffer(raw, dtype=np.uint8, offset=end + 1)
+    # a copy: numpy's memory is aligned, and every array in it starts at a multiple of 8 bytes;
+    # the arrays read in place from ``raw`` (after a header line of any length) were not, and
+    # each comparison with them went through numpy's buffered, copying loops
+    data = np.frombuffer(raw, dtype=np.uint8, offset=end + 1).copy()
     offset = 0
 
     def take(tree: Any) -> Any:
