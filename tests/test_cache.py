@@ -88,3 +88,26 @@ def test_off_bypasses_the_cache(problem_copy: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("GRADER_CACHE", "off")
     cached_cases(problem_copy)
     assert not (problem_copy.parent.parent / "cache").exists()
+
+
+def test_a_change_to_the_graders_code_and_only_to_it_is_a_new_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "grader"
+    for name in ("cli.py", "run/launch.py", "pack/reference/softmax.py"):
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text("x = 1\n")
+    monkeypatch.setattr(cache, "PACKAGE", package)
+
+    def digest() -> bytes:
+        cache.code_digest.cache_clear()
+        return cache.code_digest()
+
+    try:
+        first = digest()
+        (package / "pack" / "reference" / "softmax.py").write_text("x = 22\n")  # data, not code
+        assert digest() == first
+        (package / "run" / "launch.py").write_text("x = 22\n")
+        assert digest() != first
+    finally:
+        cache.code_digest.cache_clear()
