@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grader import __version__
 from grader.files import write_atomically
 from grader.problem.yamlmap import Located
 
@@ -72,21 +73,22 @@ def probe_sandbox(requested: str = "auto") -> None:
 
 @functools.cache
 def code_digest() -> bytes:
-    """A hash of the grader's own Python code: any change to it invalidates every entry.
+    """A hash of the grader's own Python code and version: any change to it invalidates every
+    entry (and makes a batch regrade its class).
 
-    Each module counts by its name, size and modification time, as Python's own bytecode cache
-    does (reading every module cost each grade milliseconds). The shipped pack is data, not
-    code: a problem's entries depend on its own files (``digest``).
+    The shipped pack is data, not code: a problem's entries depend on its own files (``digest``);
+    its folder is not walked.
     """
     modules = []
     for folder, subfolders, names in os.walk(PACKAGE):
-        subfolders[:] = [d for d in subfolders if d not in ("pack", "__pycache__")]
+        top = folder == str(PACKAGE)
+        subfolders[:] = [d for d in subfolders if d != "__pycache__" and not (top and d == "pack")]
         modules += [os.path.join(folder, n) for n in names if n.endswith(".py")]
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(__version__.encode() + b"\0")
     for path in sorted(modules):
-        stat = os.stat(path)
-        where = os.path.relpath(path, PACKAGE)
-        digest.update(f"{where}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+        digest.update(os.path.relpath(path, PACKAGE).encode() + b"\0")
+        with open(path, "rb") as module:
+            digest.update(module.read())
     return digest.digest()
 
 
