@@ -25,7 +25,10 @@ def write_atomically(path: Path, *chunks: str | bytes | memoryview) -> None:
             os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as out:
             for chunk in chunks:
-                out.write(chunk.encode() if isinstance(chunk, str) else chunk)
+                # text holding what a name may hold (``shown`` missed nothing, but a report
+                # must never fail on it)
+                text = isinstance(chunk, str)
+                out.write(chunk.encode(errors="backslashreplace") if text else chunk)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -35,13 +38,23 @@ def write_atomically(path: Path, *chunks: str | bytes | memoryview) -> None:
 
 def shown(name: str | Path) -> str:
     """A file name or path as text any report, CSV, terminal or the gradebook can hold: bytes
-    that are not UTF-8 (a learner's file name may hold any) and control or format characters
-    (escape sequences, a right-to-left override) appear as ``\\xff``-style escapes, so that
-    two such names stay apart."""
+    that are not UTF-8 (a learner's file name may hold any), control, format and line-breaking
+    characters (escape sequences, a right-to-left override) appear as ``\\xff``-style escapes,
+    and so does a backslash where it is not the path separator, so that two names never show
+    alike."""
     import unicodedata
 
-    text = os.fsencode(name).decode("utf-8", "backslashreplace")
-    return "".join(ch if unicodedata.category(ch)[0] != "C" else ascii(ch)[1:-1] for ch in text)
+    out = []
+    for ch in os.fsencode(name).decode("utf-8", "surrogateescape"):
+        if 0xDC80 <= ord(ch) <= 0xDCFF:  # a byte that is not UTF-8
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        elif ch == "\\" and os.sep != "\\":
+            out.append("\\\\")
+        elif unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}:
+            out.append(ascii(ch)[1:-1])
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 @functools.cache

@@ -115,7 +115,7 @@ def test_a_file_name_of_any_bytes_is_graded_and_shown_escaped(
     folder = tmp_path / "class"
     folder.mkdir()
     odd = os.fsdecode(b"bad\xff\xfename")
-    names = [odd, "red\x1b[31mtext", "evil\u202etxt.exe"]
+    names = [odd, "bad\\xff\\xfename", "red\x1b[31mtext", "evil\u202etxt.exe"]  # two alike
     for name in names:
         (folder / f"{name}.py").write_text(CORRECT)
     single = grader("grade", f"{odd}.py", "--problems", str(problems_dir), cwd=folder)
@@ -131,7 +131,8 @@ def test_a_file_name_of_any_bytes_is_graded_and_shown_escaped(
     assert done.returncode == 0, done.stderr
     assert "\x1b" not in done.stdout + done.stderr
     rows = {r["learner"]: r for r in csv.DictReader((tmp_path / "out.csv").open())}
-    assert set(rows) == {"bad\\xff\\xfename", "red\\x1b[31mtext", "evil\\u202etxt.exe"}
+    shown = {"bad\\xff\\xfename", "bad\\\\xff\\\\xfename", "red\\x1b[31mtext", "evil\\u202etxt.exe"}
+    assert set(rows) == shown
     assert {r["status"] for r in rows.values()} == {"accepted"}
 
 

@@ -68,11 +68,11 @@ def read_submission(path: Path) -> Submission:
                 message = f"the file is larger than {limit >> 20} MiB: not a solution to grade"
                 return Submission(path, shown(path), "", digest.hexdigest(), {}, (message, None))
     except FileNotFoundError:
-        raise UsageError(f"no such file: {path}") from None
+        raise UsageError(f"no such file: {shown(path)}") from None
     except IsADirectoryError:
-        raise UsageError(f"{path} is a directory; pass the solution file") from None
+        raise UsageError(f"{shown(path)} is a directory; pass the solution file") from None
     except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        raise UsageError(f"cannot read {shown(path)}: {exc.strerror}") from None
     sha256 = hashlib.sha256(data).hexdigest()
     try:
         source = data.decode("utf-8-sig")  # a byte-order mark (Windows editors) is not code
