@@ -27,8 +27,9 @@ def write_atomically(path: Path, *chunks: str | bytes | memoryview) -> None:
             for chunk in chunks:
                 # text holding what a name may hold (``shown`` missed nothing, but a report
                 # must never fail on it)
-                text = isinstance(chunk, str)
-                out.write(chunk.encode(errors="backslashreplace") if text else chunk)
+                if isinstance(chunk, str):
+                    chunk = chunk.encode(errors="backslashreplace")
+                out.write(chunk)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
