@@ -7,6 +7,7 @@ works for everyone.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
@@ -224,3 +225,74 @@ def test_a_batch_that_cannot_start_a_job_reports_the_rest_and_writes_the_csv(
     again = grader.batch(folder, "double", PROBLEM, **arguments)
     assert again.summary.not_graded == [] and again.summary.graded == 4 - done.summary.graded
     assert {r["status"] for r in rows(tmp_path / "out.csv").values()} == {"accepted"}
+
+
+def test_a_batch_waits_its_patience_after_its_last_job_died_before_giving_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two jobs asked for, the second refused at once; the first dies later: the learners left
+    are given up only once no job has run for START_PATIENCE, not at the first job's death
+    (the refusal, long before, must not count)."""
+    died: list[float] = []
+
+    class OneJob:
+        made = 0
+
+        def __init__(self, *args: Any) -> None:
+            OneJob.made += 1
+            if OneJob.made > 1:
+                raise RuntimeError("can't start new thread")
+            self.pending: dict[int, pool.Task] = {}
+            self.alive, self.progressed, self.born = True, time.monotonic(), time.monotonic()
+
+        def send(self, task: pool.Task) -> None:
+            self.pending[task.id] = task
+
+        def read(self) -> list[dict[str, Any]]:
+            if time.monotonic() - self.born > 1.5:  # dies, with tasks left to grade
+                self.alive = False
+                died.append(time.monotonic())
+                return []
+            return [{"id": i, "kind": "graded"} for i in list(self.pending)[:1]]
+
+        def stop(self, now: bool = False) -> None:
+            pass
+
+    monkeypatch.setattr(pool, "Job", OneJob)
+    monkeypatch.setattr(pool, "START_PATIENCE", 1.0)
+    tasks = [pool.Task(i, f"learner{i}", Path("x.py"), "", b"") for i in range(200)]
+    the_pool = pool.Pool(2, Path("spec.yaml"), "off", patience=100.0)
+    for _task, reply in the_pool.grade(tasks, lambda done: None):
+        if reply.get("kind") == "failed":
+            assert died and time.monotonic() - died[0] >= 1.0
+            break
+    else:
+        raise AssertionError("the learners left were never given up")
+
+
+def test_a_job_whose_fork_server_cannot_be_started_answers_not_graded_and_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The machine refuses the job's fork server (no process left), when the job starts and
+    again for its first submission: that learner is not graded, the next is."""
+    real = job.ForkServer
+    tries: list[str] = []
+
+    def refused_twice(mode: str) -> Any:
+        tries.append(mode)
+        if len(tries) <= 2:
+            raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+        return real(mode)
+
+    monkeypatch.setattr(job, "ForkServer", refused_twice)
+    folder = a_class(tmp_path / "class", 2)
+    tasks = io.StringIO()
+    for number, path in enumerate(sorted(folder.glob("*.py"))):
+        digest = read_submission(path).sha256
+        tasks.write(json.dumps({"id": number, "path": str(path), "sha256": digest}) + "\n")
+    tasks.seek(0)
+    replies = io.StringIO()
+    job.serve(find_problem("double", PROBLEM).path, "process", tasks, replies)
+    answers = [json.loads(line) for line in replies.getvalue().splitlines()]
+    assert [a["kind"] for a in answers] == ["ready", "not_graded", "graded"]
+    assert "Resource temporarily unavailable" in answers[1]["message"]

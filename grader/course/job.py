@@ -11,14 +11,14 @@ Protocol, JSON lines: tasks on stdin ``{"id": N, "path": P, "sha256": S}``; on s
 ``{"id", "kind": "graded", "document", "diagnoses", "normalised", "graded_at"}``,
 ``{"id", "kind": "unreadable", "message"}`` (the file cannot be read as a submission),
 ``{"id", "kind": "changed"}`` (its bytes are no longer those the batch hashed), or
-``{"id", "kind": "not_graded", "message"}`` (no fork server could be started for it: the job
-goes on with the next, for which one may start again). End of input ends
+``{"id", "kind": "not_graded", "message"}`` (no fork server, process or thread could be started
+for it: the job goes on with the next, for which one may start again). End of input ends
 the job; SIGTERM ends it after cleaning up.
 """
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import json
 import os
 import signal
@@ -49,8 +49,8 @@ def serve(spec: Path, mode: str, tasks: IO[str], replies: IO[str]) -> None:
         return
     advisor = advisor_for(problem)
     timer = reference_timer(problem, cases)  # times the reference once, for a too-slow answer
-    # the portable mode has no fork server: each submission gets a fresh interpreter
-    with ForkServer(mode) if mode != "portable" else contextlib.nullcontext() as server:
+    servers = _Servers(mode)
+    try:
         reply({"kind": "ready"})
         for line in tasks:
             task = json.loads(line)
@@ -63,10 +63,12 @@ def serve(spec: Path, mode: str, tasks: IO[str], replies: IO[str]) -> None:
                 reply({"id": task["id"], "kind": "changed"})
                 continue
             try:
-                result = run_warm(submission, problem, cases, server, advisor, timer)
-            except ServerGone as exc:  # the machine's processes ran out: the next may start
+                result = run_warm(submission, problem, cases, servers.get(), advisor, timer)
+            except (ServerGone, OSError, RuntimeError) as exc:
+                if not _ran_out(exc):
+                    raise
                 reply({"id": task["id"], "kind": "not_graded", "message": _no_sandbox(exc)})
-                continue
+                continue  # the next one may start
             reply(
                 {
                     "id": task["id"],
@@ -77,9 +79,46 @@ def serve(spec: Path, mode: str, tasks: IO[str], replies: IO[str]) -> None:
                     "graded_at": result.graded_at,
                 }
             )
+    finally:
+        servers.close()
 
 
-def _no_sandbox(exc: ServerGone) -> str:
+class _Servers:
+    """The job's fork server, started when first needed and again after it could not be
+    (OSError or RuntimeError, for the submission at hand); none in the portable mode, where
+    each submission gets a fresh interpreter."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.server: ForkServer | None = None
+        if mode != "portable":
+            try:
+                self.server = ForkServer(mode)
+            except (OSError, RuntimeError) as exc:  # tried again for the first task
+                if not _ran_out(exc):
+                    raise
+
+    def get(self) -> ForkServer | None:
+        if self.server is None and self.mode != "portable":
+            self.server = ForkServer(self.mode)
+        return self.server
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+
+def _ran_out(exc: Exception) -> bool:
+    """Whether ``exc`` says the machine ran out of processes, threads or memory (no server,
+    process or thread to be had), rather than a fault of the grader's."""
+    if isinstance(exc, RuntimeError):
+        return "can't start new thread" in str(exc)
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.EAGAIN, errno.ENOMEM)
+    return isinstance(exc, ServerGone)
+
+
+def _no_sandbox(exc: Exception) -> str:
     return (
         f"no sandbox could be started to grade it ({exc}): the machine ran out of processes "
         "or memory, perhaps because of what a submission started; run the batch again"

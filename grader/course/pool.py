@@ -55,6 +55,7 @@ class Pool:
         self.jobs: list[Job] = []
         self.unstartable = ""  # why the last job could not be started
         self.failing_since: float | None = None  # since when no job could be started
+        self.empty_since: float | None = None  # since when no job has run
         while len(self.jobs) < size and self._start():
             pass
 
@@ -129,8 +130,14 @@ class Pool:
     def _given_up(self, queue: deque[Task]) -> Iterator[tuple[Task, dict[str, Any]]]:
         """Every task left, answered ``failed``, once no job has run nor could be started for
         ``START_PATIENCE`` seconds; nothing while a job runs or may yet start."""
-        since = self.failing_since
-        if self.jobs or since is None or time.monotonic() - since < START_PATIENCE:
+        if self.jobs:
+            self.empty_since = None
+            return
+        now = time.monotonic()
+        self.empty_since = self.empty_since or now
+        if self.failing_since is None or now - max(self.empty_since, self.failing_since) < (
+            START_PATIENCE
+        ):
             return
         why = (
             f"no grading process could be started ({self.unstartable}): the machine ran out of "
