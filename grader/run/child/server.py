@@ -296,7 +296,8 @@ def _still(pid: int) -> bool:
             stat = Path(f"/proc/{pid}/task/{task}/stat").read_bytes()
         except OSError:
             continue
-        if chr(stat[stat.rfind(b")") + 2]) not in STILL:
+        state = stat[stat.rfind(b")") + 2 :][:1]  # b"": the thread ended as it was read
+        if state and chr(state[0]) not in STILL:
             return False
     return True
 
