@@ -117,18 +117,25 @@ def test_the_fork_server_loads_every_module_its_workers_import_late() -> None:
     extension module costs every run about a millisecond and some 200 page faults."""
     server = ast.parse(MODULES["grader.run.child.server"].read_text())
     main = next(f for f in server.body if isinstance(f, ast.FunctionDef) and f.name == "main")
-    loaded = {a.name for node in server.body + main.body if isinstance(node, ast.Import)
-              for a in node.names}  # fmt: skip
+    loaded = {name for node in server.body + main.body for name in _imported(node)}
     late: set[str] = set()
     for module in ("worker", "server", "confine", "calls", "codec"):
         tree = ast.parse(MODULES[f"grader.run.child.{module}"].read_text())
         for function in ast.walk(tree):
             if isinstance(function, ast.FunctionDef):
                 for node in ast.walk(function):
-                    if isinstance(node, ast.Import):
-                        late |= {a.name for a in node.names}
+                    late |= _imported(node)
     windows_only = {"msvcrt", "_winapi"}
     assert late - windows_only <= loaded, sorted(late - windows_only - loaded)
+
+
+def _imported(node: ast.AST) -> set[str]:
+    """The modules an ``import`` or an absolute ``from ... import`` statement loads."""
+    if isinstance(node, ast.Import):
+        return {a.name for a in node.names}
+    if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        return {node.module}
+    return set()
 
 
 def test_there_is_no_import_cycle() -> None:
