@@ -37,19 +37,19 @@ def write_atomically(path: Path, *chunks: str | bytes | memoryview) -> None:
         raise
 
 
-def shown(name: str | Path) -> str:
+def shown(name: str | Path, apart: bool = False) -> str:
     """A file name or path as text any report, CSV, terminal or the gradebook can hold: bytes
     that are not UTF-8 (a learner's file name may hold any), control, format and line-breaking
-    characters (escape sequences, a right-to-left override) appear as ``\\xff``-style escapes,
-    and so does a backslash where it is not the path separator, so that two names never show
-    alike."""
+    characters (escape sequences, a right-to-left override) appear as ``\\xff``-style escapes.
+    With ``apart`` (a name that identifies a learner) a backslash that is not the path
+    separator is escaped too, so that two names never show alike."""
     import unicodedata
 
     out = []
     for ch in os.fsencode(name).decode("utf-8", "surrogateescape"):
         if 0xDC80 <= ord(ch) <= 0xDCFF:  # a byte that is not UTF-8
             out.append(f"\\x{ord(ch) - 0xDC00:02x}")
-        elif ch == "\\" and os.sep != "\\":
+        elif ch == "\\" and apart and os.sep != "\\":
             out.append("\\\\")
         elif unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}:
             out.append(ascii(ch)[1:-1])

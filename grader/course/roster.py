@@ -41,7 +41,7 @@ def roster(folder: Path) -> list[Found]:
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith((".", "_")):
             continue
-        learner = shown(entry.stem if entry.suffix in SUFFIXES else entry.name)
+        learner = shown(entry.stem if entry.suffix in SUFFIXES else entry.name, apart=True)
         if entry.is_symlink():
             links[learner] = f"{shown(entry.name)} is a symbolic link, which is not graded"
         elif entry.is_dir():
@@ -54,9 +54,9 @@ def roster(folder: Path) -> list[Found]:
                 )
                 continue
             chosen = pick_solution(sorted(p for p in files if p.is_file()))
-            found.setdefault(shown(entry.name), []).append(chosen or entry)
+            found.setdefault(shown(entry.name, apart=True), []).append(chosen or entry)
         elif entry.suffix in SUFFIXES and entry.is_file():
-            found.setdefault(shown(entry.stem), []).append(entry)
+            found.setdefault(shown(entry.stem, apart=True), []).append(entry)
     out = [Found(learner, None, why) for learner, why in links.items() if learner not in found]
     for learner, paths in sorted(found.items()):
         if learner in links:
