@@ -145,3 +145,23 @@ def dies_at_once(
 
 def refused(*args: object, **kwargs: object) -> None:
     raise OSError(24, "Too many open files")
+
+
+@pytest.mark.parametrize("mode", [pytest.param("off", id="process")])
+def test_a_server_that_cannot_boot_says_why(
+    mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fork server that fails as it boots (here: numpy cannot be imported, as where it lives
+    outside the worker's reach) leaves its last words in the run's message, not only that it
+    went away; a server that boots does not print, so nothing a submission wrote is read."""
+    broken = tmp_path / "forkserver.py"
+    broken.write_text("import sys\nprint('loading', file=sys.stderr)\nimport no_such_numpy\n")
+    monkeypatch.setattr(launch, "FORKSERVER", broken)
+    solution = tmp_path / "solution.py"
+    solution.write_text(CORRECT)
+    result = grade(solution, "double", PROBLEMS, mode)
+    assert result.error is not None and result.error.kind is ErrorKind.CRASHED
+    assert result.error.message == (
+        "the sandbox could not be set up for it: the fork server could not start "
+        "(ModuleNotFoundError: No module named 'no_such_numpy')"
+    )

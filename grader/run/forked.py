@@ -72,13 +72,14 @@ class Forked:
             try:
                 self.server.answer(self.pending)
             except ServerGone:
+                self.refused = self.server.boot_failure  # why it could not start, if it said
                 self.server.restart()
         reply = self.pending.reply
         if self.pid is None and self.pending.fds:
             self.pid = pid_of(self.pending.fds[0])
         self.pending.close_fds()
         if reply is None or self.generation != self.server.generation:
-            self.refused = self.refused or "the fork server went away"
+            self.refused = self.refused or self.server.boot_failure or "the fork server went away"
             return False
         if reply.get("kind") != "forked" or type(reply.get("pid")) is not int:
             self.refused = "the fork server answered nonsense"

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.run import capabilities, container, launch
+from grader.run.channel import clean_text
 from grader.run.control import Socket, receive, send, socketpair
 from grader.run.forked import Forked, Pending, ServerGone
 
@@ -59,6 +60,8 @@ class ForkServer:
         self.uncontained = ""  # why the server has no container, if it has none
         self.closing = False  # about to close: its workers need not be ended one by one
         self.tmpfs_each_run = False  # the server said it mounts a fresh tmpfs for every run
+        self.errors: int | None = None  # where the server's own output goes (``_booted_not``)
+        self.boot_failure: str | None = None  # why the server died before its first answer
         try:
             made = container.make()
             self.container = made if isinstance(made, container.Container) else None
@@ -97,12 +100,15 @@ class ForkServer:
 
     def _start(self) -> None:
         ours, theirs = socketpair()
+        self._close_errors()
+        self.errors = _unnamed_file(self.root)  # what the server prints: read if it fails to boot
         try:
             fds = {"ctl-fd": theirs.fileno()}
             options = ["--plan", json.dumps(self.plan)]
             self.proc = launch.start(
-                self.mode, self.root, launch.FORKSERVER, fds, options=options, binds=self.binds
-            )
+                self.mode, self.root, launch.FORKSERVER, fds, output=self.errors,
+                options=options, binds=self.binds,
+            )  # fmt: skip
         except BaseException:
             ours.close()
             raise
@@ -110,7 +116,28 @@ class ForkServer:
             theirs.close()
         self.control = ours
         self.booting = True
+        self.boot_failure = None
         self.generation += 1
+
+    def _close_errors(self) -> None:
+        if self.errors is not None:
+            os.close(self.errors)
+            self.errors = None
+
+    def _gone(self, why: str) -> ServerGone:
+        """The server is gone (``why``); one that died before its first answer, where no
+        submission ran yet, left its last words (a traceback's last line: numpy could not be
+        imported, say), which ``boot_failure`` keeps for the run's message."""
+        said = ""
+        if self.booting and self.errors is not None:
+            with contextlib.suppress(OSError):
+                size = os.fstat(self.errors).st_size
+                tail = os.pread(self.errors, 2048, max(0, size - 2048)).decode(errors="replace")
+                said = next((ln for ln in reversed(tail.splitlines()) if ln.strip()), "")
+                said = clean_text(said.strip(), 300)
+        if said:
+            self.boot_failure = f"the fork server could not start ({said})"
+        return ServerGone(self.boot_failure or why)
 
     def workdir(self) -> tuple[Path, str]:
         """A new, empty working directory: its path here, and as a worker sees it.
@@ -171,7 +198,7 @@ class ForkServer:
         try:
             send(self.control, json.dumps(message).encode(), fds)
         except OSError as exc:
-            raise ServerGone(f"the fork server is gone ({exc.strerror})") from None
+            raise self._gone(f"the fork server is gone ({exc.strerror})") from None
         pending = Pending(extra_time, then)
         self.queue.append(pending)
         return pending
@@ -231,9 +258,9 @@ class ForkServer:
             ready, _, _ = select.select([control], [], [], wait)
             raw, fds = receive(control) if ready else (b"", [])
         except OSError as exc:
-            raise ServerGone(f"the fork server is gone ({exc.strerror})") from None
+            raise self._gone(f"the fork server is gone ({exc.strerror})") from None
         if not raw:
-            raise ServerGone("the fork server did not answer")
+            raise self._gone("the fork server did not answer")
         self.booting = False
         try:
             reply = json.loads(raw)
@@ -282,6 +309,7 @@ class ForkServer:
         if self.slot is not None:
             self.slot.release()
             self.slot = None
+        self._close_errors()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> ForkServer:
@@ -289,3 +317,15 @@ class ForkServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _unnamed_file(folder: Path) -> int | None:
+    """A file with no name in ``folder`` (``O_TMPFILE``: nothing else can open it), open for
+    reading and writing; None where the file system cannot make one."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag:
+        return None
+    try:
+        return os.open(folder, flag | os.O_RDWR | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None
