@@ -39,6 +39,17 @@ def grader(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def batch(folder: Path, problems: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    """``grader batch`` of ``folder`` for softmax, one job, process mode: the CSV and the
+    gradebook in ``out``."""
+    return grader(
+        "batch", str(folder), "--problem", "softmax", "--problems", str(problems),
+        "--out", str(out / "out.csv"), "--gradebook", str(out / "gb.sqlite"),
+        "--no-report", "--jobs", "1", "--sandbox", "off",
+        cwd=out,
+    )  # fmt: skip
+
+
 def test_the_report_is_never_written_through_a_planted_link(
     tmp_path: Path, problems_dir: Path
 ) -> None:
@@ -73,12 +84,7 @@ def test_batch_grades_no_symbolic_link_and_reads_nothing_through_one(
     (folder / "mallory.py").symlink_to(secret)
     (folder / "trent").symlink_to(tmp_path)  # a folder outside the class
     (folder / "alice.py").write_text(CORRECT)
-    done = grader(
-        "batch", str(folder), "--problem", "softmax", "--problems", str(problems_dir),
-        "--out", str(tmp_path / "out.csv"), "--gradebook", str(tmp_path / "gb.sqlite"),
-        "--no-report", "--jobs", "1", "--sandbox", "off",
-        cwd=tmp_path,
-    )  # fmt: skip
+    done = batch(folder, problems_dir, tmp_path)
     assert done.returncode == 1, done.stderr  # someone could not be graded
     rows = {r["learner"]: r for r in csv.DictReader((tmp_path / "out.csv").open())}
     assert rows["alice"]["status"] == "accepted"
@@ -95,12 +101,7 @@ def test_a_file_name_cannot_become_a_spreadsheet_formula(
     folder.mkdir()
     (folder / '=HYPERLINK("http:evil",1).py').write_text(CORRECT)
     (folder / "+sum.py").write_text("def softmax(x):\n    return x\n")
-    done = grader(
-        "batch", str(folder), "--problem", "softmax", "--problems", str(problems_dir),
-        "--out", str(tmp_path / "out.csv"), "--gradebook", str(tmp_path / "gb.sqlite"),
-        "--no-report", "--jobs", "1", "--sandbox", "off",
-        cwd=tmp_path,
-    )  # fmt: skip
+    done = batch(folder, problems_dir, tmp_path)
     assert done.returncode == 0, done.stderr
     cells = [c for row in csv.reader((tmp_path / "out.csv").open()) for c in row]
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
@@ -122,12 +123,7 @@ def test_a_file_name_of_any_bytes_is_graded_and_shown_escaped(
     assert single.returncode == 0, single.stderr
     assert "bad\\xff\\xfename.py" in (folder / f"{odd}.report.html").read_text()
     (folder / f"{odd}.report.html").unlink()
-    done = grader(
-        "batch", str(folder), "--problem", "softmax", "--problems", str(problems_dir),
-        "--out", str(tmp_path / "out.csv"), "--gradebook", str(tmp_path / "gb.sqlite"),
-        "--no-report", "--jobs", "1", "--sandbox", "off",
-        cwd=tmp_path,
-    )  # fmt: skip
+    done = batch(folder, problems_dir, tmp_path)
     assert done.returncode == 0, done.stderr
     assert "\x1b" not in done.stdout + done.stderr
     rows = {r["learner"]: r for r in csv.DictReader((tmp_path / "out.csv").open())}

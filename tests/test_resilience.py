@@ -46,6 +46,19 @@ def a_class(folder: Path, learners: int, filler: bool = False) -> Path:
     return folder
 
 
+def served(folder: Path, mode: str) -> list[dict[str, Any]]:
+    """What a batch job (``job.serve``) answers, in ``mode``, to a task for each file of
+    ``folder``, in order (its ``ready`` first)."""
+    tasks = io.StringIO()
+    for number, path in enumerate(sorted(folder.glob("*.py"))):
+        digest = read_submission(path).sha256
+        tasks.write(json.dumps({"id": number, "path": str(path), "sha256": digest}) + "\n")
+    tasks.seek(0)
+    replies = io.StringIO()
+    job.serve(find_problem("double", PROBLEM).path, mode, tasks, replies)
+    return [json.loads(line) for line in replies.getvalue().splitlines()]
+
+
 def rows(path: Path) -> dict[str, dict[str, str]]:
     with path.open() as f:
         return {row["learner"]: row for row in csv.DictReader(f)}
@@ -168,15 +181,7 @@ def test_a_job_whose_fork_server_cannot_start_answers_not_graded_and_goes_on(
         return real(*args)
 
     monkeypatch.setattr(job, "run_warm", no_server_at_first)
-    folder = a_class(tmp_path / "class", 2)
-    tasks = io.StringIO()
-    for number, path in enumerate(sorted(folder.glob("*.py"))):
-        digest = read_submission(path).sha256
-        tasks.write(json.dumps({"id": number, "path": str(path), "sha256": digest}) + "\n")
-    tasks.seek(0)
-    replies = io.StringIO()
-    job.serve(find_problem("double", PROBLEM).path, "portable", tasks, replies)
-    answers = [json.loads(line) for line in replies.getvalue().splitlines()]
+    answers = served(a_class(tmp_path / "class", 2), "portable")
     assert [a["kind"] for a in answers] == ["ready", "not_graded", "graded"]
     assert "no sandbox could be started" in answers[1]["message"]
 
@@ -285,14 +290,6 @@ def test_a_job_whose_fork_server_cannot_be_started_answers_not_graded_and_goes_o
         return real(mode)
 
     monkeypatch.setattr(job, "ForkServer", refused_twice)
-    folder = a_class(tmp_path / "class", 2)
-    tasks = io.StringIO()
-    for number, path in enumerate(sorted(folder.glob("*.py"))):
-        digest = read_submission(path).sha256
-        tasks.write(json.dumps({"id": number, "path": str(path), "sha256": digest}) + "\n")
-    tasks.seek(0)
-    replies = io.StringIO()
-    job.serve(find_problem("double", PROBLEM).path, "process", tasks, replies)
-    answers = [json.loads(line) for line in replies.getvalue().splitlines()]
+    answers = served(a_class(tmp_path / "class", 2), "process")
     assert [a["kind"] for a in answers] == ["ready", "not_graded", "graded"]
     assert "Resource temporarily unavailable" in answers[1]["message"]
